@@ -1,0 +1,254 @@
+<?php
+/**
+ * The jobs table: one row per backup, restore, check or prune run.
+ *
+ * @package Strongbox
+ */
+
+namespace Strongbox\Jobs;
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Storage of jobs, with validated state transitions and age-based pruning.
+ */
+final class Repository {
+
+	/** Schema version of the table. */
+	const DB_VERSION = '1';
+
+	/** Allowed values. */
+	const TYPES    = array( 'backup', 'restore', 'check', 'prune' );
+	const TRIGGERS = array( 'manual', 'schedule', 'api' );
+	const STATES   = array( 'queued', 'running', 'succeeded', 'failed', 'cancelled' );
+
+	/** Allowed transitions. */
+	const TRANSITIONS = array(
+		'queued'  => array( 'running', 'cancelled', 'failed' ),
+		'running' => array( 'running', 'succeeded', 'failed', 'cancelled' ),
+	);
+
+	/** Most log lines kept per job. */
+	const MAX_LOG_LINES = 1000;
+
+	/**
+	 * Table name.
+	 *
+	 * @return string
+	 */
+	public static function table() {
+		global $wpdb;
+		return $wpdb->prefix . 'strongbox_jobs';
+	}
+
+	/**
+	 * Creates or upgrades the table (activation).
+	 */
+	public static function install_table() {
+		global $wpdb;
+		require_once ABSPATH . 'wp-admin/includes/upgrade.php';
+		$table   = self::table();
+		$charset = $wpdb->get_charset_collate();
+		dbDelta(
+			"CREATE TABLE $table (
+  id bigint(20) unsigned NOT NULL AUTO_INCREMENT,
+  type varchar(20) NOT NULL,
+  job_trigger varchar(20) NOT NULL,
+  state varchar(20) NOT NULL,
+  user_id bigint(20) unsigned NOT NULL DEFAULT 0,
+  created_at datetime NOT NULL,
+  started_at datetime NULL,
+  finished_at datetime NULL,
+  updated_at datetime NOT NULL,
+  bytes_done bigint(20) unsigned NOT NULL DEFAULT 0,
+  bytes_total bigint(20) unsigned NULL,
+  error_code varchar(100) NULL,
+  error_message text NULL,
+  log longtext NULL,
+  PRIMARY KEY  (id),
+  KEY state (state),
+  KEY created_at (created_at)
+) $charset;"
+		);
+		update_option( 'strongbox_db_version', self::DB_VERSION, false );
+	}
+
+	/**
+	 * `plugins_loaded`: creates the table when the stored version differs.
+	 */
+	public static function maybe_upgrade() {
+		if ( self::DB_VERSION !== get_option( 'strongbox_db_version' ) ) {
+			self::install_table();
+		}
+	}
+
+	/**
+	 * Drops the table (uninstall).
+	 */
+	public static function drop_table() {
+		global $wpdb;
+		$wpdb->query( 'DROP TABLE IF EXISTS `' . self::table() . '`' ); // phpcs:ignore WordPress.DB.PreparedSQL -- prefix + constant.
+	}
+
+	/**
+	 * Creates a job.
+	 *
+	 * @param string $type    Type.
+	 * @param string $trigger Trigger.
+	 * @param int    $user_id User.
+	 * @return array|\WP_Error
+	 */
+	public static function create( $type, $trigger, $user_id ) {
+		global $wpdb;
+		if ( ! in_array( $type, self::TYPES, true ) || ! in_array( $trigger, self::TRIGGERS, true ) ) {
+			return new \WP_Error( 'strongbox_job_invalid', __( 'Unknown job type or trigger.', 'strongbox' ), array( 'status' => 400 ) );
+		}
+		$now = current_time( 'mysql', true );
+		$wpdb->insert(
+			self::table(),
+			array(
+				'type'        => $type,
+				'job_trigger' => $trigger,
+				'state'       => 'queued',
+				'user_id'     => (int) $user_id,
+				'created_at'  => $now,
+				'updated_at'  => $now,
+				'log'         => '[]',
+			)
+		);
+		return self::get( (int) $wpdb->insert_id );
+	}
+
+	/**
+	 * One job.
+	 *
+	 * @param mixed $id Id.
+	 * @return array|\WP_Error
+	 */
+	public static function get( $id ) {
+		global $wpdb;
+		$row = $wpdb->get_row( $wpdb->prepare( 'SELECT * FROM ' . self::table() . ' WHERE id = %d', (int) $id ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL -- table name from prefix.
+		if ( ! $row ) {
+			return new \WP_Error( 'strongbox_job_not_found', __( 'No such job.', 'strongbox' ), array( 'status' => 404 ) );
+		}
+		return self::shape( $row );
+	}
+
+	/**
+	 * A page of jobs, newest first.
+	 *
+	 * @param int         $page     Page (1-based).
+	 * @param int         $per_page Jobs per page.
+	 * @param string|null $state    Filter.
+	 * @return array
+	 */
+	public static function find( $page, $per_page, $state = null ) {
+		global $wpdb;
+		$where = '';
+		if ( null !== $state ) {
+			$where = $wpdb->prepare( ' WHERE state = %s', $state );
+		}
+		$rows  = $wpdb->get_results( $wpdb->prepare( 'SELECT * FROM ' . self::table() . $where . ' ORDER BY id DESC LIMIT %d OFFSET %d', $per_page, ( $page - 1 ) * $per_page ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL
+		$total = (int) $wpdb->get_var( 'SELECT COUNT(*) FROM ' . self::table() . $where ); // phpcs:ignore WordPress.DB.PreparedSQL
+		return array(
+			'jobs'  => array_map( array( __CLASS__, 'shape' ), (array) $rows ),
+			'total' => $total,
+		);
+	}
+
+	/**
+	 * Updates progress, state, error and log of a job.
+	 *
+	 * @param int   $id     Id.
+	 * @param array $fields state, bytes_done, bytes_total, error_code, error_message, log (lines to append).
+	 * @return array|\WP_Error
+	 */
+	public static function update( $id, array $fields ) {
+		global $wpdb;
+		$job = self::get( $id );
+		if ( is_wp_error( $job ) ) {
+			return $job;
+		}
+		$now = current_time( 'mysql', true );
+		$set = array( 'updated_at' => $now );
+		if ( isset( $fields['state'] ) ) {
+			$to      = $fields['state'];
+			$allowed = isset( self::TRANSITIONS[ $job['state'] ] ) ? self::TRANSITIONS[ $job['state'] ] : array();
+			if ( ! in_array( $to, $allowed, true ) ) {
+				/* translators: 1: current state, 2: requested state */
+				return new \WP_Error( 'strongbox_job_transition', sprintf( __( 'A job cannot go from "%1$s" to "%2$s".', 'strongbox' ), $job['state'], $to ), array( 'status' => 409 ) );
+			}
+			$set['state'] = $to;
+			if ( 'running' === $to && null === $job['started_at'] ) {
+				$set['started_at'] = $now;
+			}
+			if ( in_array( $to, array( 'succeeded', 'failed', 'cancelled' ), true ) ) {
+				$set['finished_at'] = $now;
+			}
+		}
+		foreach ( array( 'bytes_done', 'bytes_total' ) as $f ) {
+			if ( isset( $fields[ $f ] ) ) {
+				$set[ $f ] = max( 0, (int) $fields[ $f ] );
+			}
+		}
+		foreach ( array( 'error_code' => 100, 'error_message' => 2000 ) as $f => $max ) {
+			if ( isset( $fields[ $f ] ) ) {
+				$set[ $f ] = substr( sanitize_text_field( (string) $fields[ $f ] ), 0, $max );
+			}
+		}
+		if ( ! empty( $fields['log'] ) ) {
+			$lines = $job['log'];
+			foreach ( (array) $fields['log'] as $line ) {
+				$lines[] = gmdate( 'c' ) . ' ' . substr( sanitize_text_field( (string) $line ), 0, 1000 );
+			}
+			$set['log'] = wp_json_encode( array_slice( $lines, -self::MAX_LOG_LINES ) );
+		}
+		$wpdb->update( self::table(), $set, array( 'id' => (int) $id ) );
+		return self::get( $id );
+	}
+
+	/**
+	 * Deletes finished jobs older than some days.
+	 *
+	 * @param int $days Age.
+	 * @return int Deleted rows.
+	 */
+	public static function prune( $days ) {
+		global $wpdb;
+		$cutoff = gmdate( 'Y-m-d H:i:s', time() - max( 1, (int) $days ) * DAY_IN_SECONDS );
+		return (int) $wpdb->query( $wpdb->prepare( 'DELETE FROM ' . self::table() . " WHERE state IN ('succeeded','failed','cancelled') AND created_at < %s", $cutoff ) ); // phpcs:ignore WordPress.DB.PreparedSQL
+	}
+
+	/**
+	 * Daily cron: prune with the configured age (filter `strongbox_jobs_max_age_days`, default 90).
+	 */
+	public static function prune_default() {
+		self::prune( (int) apply_filters( 'strongbox_jobs_max_age_days', 90 ) );
+	}
+
+	/**
+	 * API shape of a row.
+	 *
+	 * @param array $row Row.
+	 * @return array
+	 */
+	private static function shape( array $row ) {
+		$log = json_decode( (string) $row['log'], true );
+		return array(
+			'id'            => (int) $row['id'],
+			'type'          => $row['type'],
+			'trigger'       => $row['job_trigger'],
+			'state'         => $row['state'],
+			'user_id'       => (int) $row['user_id'],
+			'created_at'    => $row['created_at'],
+			'started_at'    => $row['started_at'],
+			'finished_at'   => $row['finished_at'],
+			'updated_at'    => $row['updated_at'],
+			'bytes_done'    => (int) $row['bytes_done'],
+			'bytes_total'   => null === $row['bytes_total'] ? null : (int) $row['bytes_total'],
+			'error_code'    => $row['error_code'],
+			'error_message' => $row['error_message'],
+			'log'           => is_array( $log ) ? $log : array(),
+		);
+	}
+}

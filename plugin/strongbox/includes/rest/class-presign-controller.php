@@ -1,0 +1,119 @@
+<?php
+/**
+ * POST /destinations/{id}/presign: short-lived URLs for the browser, in batches.
+ *
+ * @package Strongbox
+ */
+
+namespace Strongbox\Rest;
+
+use Strongbox\Jobs\Repository;
+use Strongbox\Storage\Destinations;
+use Strongbox\Storage\Key_Policy;
+use Strongbox\Storage\Presigner;
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Presigning, restricted to keys under the destination's prefix and to the
+ * operations of the job the URLs are for.
+ */
+class Presign_Controller extends Controller {
+
+	/** Most URLs per request. */
+	const MAX_BATCH = 1000;
+
+	/** Longest validity (seconds). */
+	const MAX_EXPIRES = 3600;
+
+	/**
+	 * Routes.
+	 */
+	public function register_routes() {
+		$this->route(
+			'/destinations/(?P<id>d[0-9a-f]{12})/presign',
+			array(
+				array(
+					'POST',
+					array( $this, 'presign' ),
+					array(
+						'job_id'   => array( 'type' => 'integer', 'required' => true, 'minimum' => 1 ),
+						'expires'  => array( 'type' => 'integer', 'default' => 900, 'minimum' => 1, 'maximum' => self::MAX_EXPIRES ),
+						'requests' => array(
+							'type'     => 'array',
+							'required' => true,
+							'minItems' => 1,
+							'maxItems' => self::MAX_BATCH,
+							'items'    => array(
+								'type'       => 'object',
+								'properties' => array(
+									'method' => array( 'type' => 'string', 'enum' => array( 'GET', 'HEAD', 'PUT', 'DELETE', 'LIST' ) ),
+									'key'    => array( 'type' => 'string', 'maxLength' => 1024 ),
+								),
+								'required'   => array( 'method', 'key' ),
+							),
+						),
+					),
+				),
+			)
+		);
+	}
+
+	/**
+	 * Presigns a batch.
+	 *
+	 * @param \WP_REST_Request $request Request.
+	 * @return \WP_REST_Response|\WP_Error
+	 */
+	public function presign( \WP_REST_Request $request ) {
+		$d = Destinations::get( $request['id'] );
+		if ( is_wp_error( $d ) ) {
+			return $d;
+		}
+		$job = Repository::get( $request['job_id'] );
+		if ( is_wp_error( $job ) ) {
+			return $job;
+		}
+		if ( ! in_array( $job['state'], array( 'queued', 'running' ), true ) ) {
+			return self::error( 'strongbox_job_not_active', __( 'URLs are only presigned for a queued or running job.', 'strongbox' ), 409 );
+		}
+		$allowed = Key_Policy::OPERATIONS[ $job['type'] ];
+		$prefix  = (string) $d['prefix'];
+		foreach ( $request['requests'] as $i => $r ) {
+			$method = $r['method'];
+			if ( ! in_array( $method, $allowed, true ) ) {
+				/* translators: 1: HTTP method, 2: job type */
+				return self::error( 'strongbox_operation_denied', sprintf( __( 'A %2$s job may not %1$s objects.', 'strongbox' ), $method, $job['type'] ), 403, array( 'index' => $i ) );
+			}
+			$key = 'LIST' === $method ? rtrim( $r['key'], '/' ) : $r['key'];
+			$ok  = 'LIST' === $method && '' === $key && '' === $prefix ? true : ( Key_Policy::under_prefix( $key, $prefix ) || ( 'LIST' === $method && $key === $prefix ) );
+			if ( ! $ok ) {
+				return self::error( 'strongbox_key_outside_prefix', __( 'Keys must be well formed and lie under the destination\'s prefix.', 'strongbox' ), 403, array( 'index' => $i ) );
+			}
+		}
+		$signer  = new Presigner( $d['endpoint'], $d['region'], $d['bucket'], $d['access_key_id'], $d['secret_access_key'], $d['path_style'] );
+		$now     = time();
+		$expires = (int) $request['expires'];
+		$out     = array();
+		foreach ( $request['requests'] as $r ) {
+			if ( 'LIST' === $r['method'] ) {
+				// A listing of the prefix itself is signed as "prefix/", so "prefix2/..." stays out.
+				$list = rtrim( $r['key'], '/' ) === $prefix ? ( '' === $prefix ? '' : $prefix . '/' ) : $r['key'];
+				$url  = $signer->presign( 'GET', '', $expires, $now, array( 'list-type' => '2', 'prefix' => $list ) );
+			} else {
+				$url = $signer->presign( $r['method'], $r['key'], $expires, $now );
+			}
+			$out[] = array(
+				'method' => 'LIST' === $r['method'] ? 'GET' : $r['method'],
+				'key'    => $r['key'],
+				'url'    => $url,
+			);
+		}
+		return new \WP_REST_Response(
+			array(
+				'expires_at' => gmdate( 'c', $now + $expires ),
+				'urls'       => $out,
+			)
+		);
+	}
+}

@@ -1,0 +1,772 @@
+<?php
+/**
+ * A restore session: staging tables, staged files, one atomic swap, commit or rollback.
+ *
+ * @package Strongbox
+ */
+
+namespace Strongbox\Restore;
+
+use Strongbox\Data_Dir;
+use Strongbox\Database\Page_Serializer;
+use Strongbox\Database\Schema;
+use Strongbox\Files\Jail;
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Lifecycle: open -> (tables, rows, files, search-replace) -> swap -> commit | rollback.
+ *
+ * Nothing the visitor sees changes before swap. Swap renames every restored table
+ * in ONE `RENAME TABLE` statement (atomic in MariaDB/MySQL), keeping the previous
+ * tables under `strongbox_o_*` names, and moves files into place keeping the
+ * previous ones in the private directory. Rollback reverses both; commit drops the
+ * previous copies. The session's state lives in the private directory, not in the
+ * database (a restore may swap wp_options and wp_usermeta), and only one session
+ * may exist at a time. A session not touched before its expiry is rolled back.
+ */
+final class Session {
+
+	/** Largest request body for rows or file data (bytes). */
+	const MAX_BODY = 33554432;
+
+	/** Default and bounds of the inactivity timeout (seconds). */
+	const DEFAULT_TTL = 1800;
+	const MIN_TTL     = 60;
+	const MAX_TTL     = 86400;
+
+	/**
+	 * Session data.
+	 *
+	 * @var array
+	 */
+	private $data;
+
+	/**
+	 * Constructor (use open() or current()).
+	 *
+	 * @param array $data Data.
+	 */
+	private function __construct( array $data ) {
+		$this->data = $data;
+	}
+
+	/**
+	 * Directory of session state.
+	 *
+	 * @return string|\WP_Error
+	 */
+	private static function dir() {
+		return Data_Dir::sub( 'restore' );
+	}
+
+	/**
+	 * Opens a new session, or refuses while another one is active.
+	 *
+	 * @param int   $user_id User.
+	 * @param array $opts    ttl, overwrite_protected, maintenance.
+	 * @return array|\WP_Error [Session, key]
+	 */
+	public static function open( $user_id, array $opts ) {
+		$dir = self::dir();
+		if ( is_wp_error( $dir ) ) {
+			return $dir;
+		}
+		self::expire_abandoned();
+		$id   = bin2hex( random_bytes( 16 ) );
+		$key  = bin2hex( random_bytes( 24 ) );
+		$ttl  = isset( $opts['ttl'] ) ? max( self::MIN_TTL, min( self::MAX_TTL, (int) $opts['ttl'] ) ) : self::DEFAULT_TTL;
+		$data = array(
+			'id'                  => $id,
+			'key_hash'            => hash( 'sha256', $key ),
+			'user_id'             => (int) $user_id,
+			'created'             => time(),
+			'ttl'                 => $ttl,
+			'expires'             => time() + $ttl,
+			'state'               => 'open',
+			'overwrite_protected' => ! empty( $opts['overwrite_protected'] ),
+			'maintenance'         => ! isset( $opts['maintenance'] ) || (bool) $opts['maintenance'],
+			'tables'              => array(),
+			'files'               => array(),
+			'created_dirs'        => array(),
+			'log'                 => array(),
+		);
+		$tmp = $dir . '/session.' . $id . '.tmp';
+		file_put_contents( $tmp, wp_json_encode( $data ) ); // phpcs:ignore WordPress.WP.AlternativeFunctions
+		// link() fails when session.json exists: the atomic "only one session" lock.
+		if ( ! @link( $tmp, $dir . '/session.json' ) ) { // phpcs:ignore WordPress.PHP.NoSilencedErrors
+			unlink( $tmp ); // phpcs:ignore WordPress.WP.AlternativeFunctions
+			return new \WP_Error( 'strongbox_restore_busy', __( 'Another restore session is already open. Finish or roll it back first.', 'strongbox' ), array( 'status' => 409 ) );
+		}
+		unlink( $tmp ); // phpcs:ignore WordPress.WP.AlternativeFunctions
+		$session = new self( $data );
+		if ( $session->data['maintenance'] ) {
+			Maintenance_Gate::enable( $session->data['expires'] );
+		}
+		$session->log( 'opened' );
+		$session->save();
+		return array( $session, $key );
+	}
+
+	/**
+	 * The current session, if any.
+	 *
+	 * @return Session|null
+	 */
+	public static function current() {
+		$dir = self::dir();
+		if ( is_wp_error( $dir ) || ! is_file( $dir . '/session.json' ) ) {
+			return null;
+		}
+		$data = json_decode( (string) file_get_contents( $dir . '/session.json' ), true ); // phpcs:ignore WordPress.WP.AlternativeFunctions
+		return is_array( $data ) && isset( $data['id'] ) ? new self( $data ) : null;
+	}
+
+	/**
+	 * The session with this id, or an error.
+	 *
+	 * @param mixed $id Id from the URL.
+	 * @return Session|\WP_Error
+	 */
+	public static function get( $id ) {
+		$s = self::current();
+		if ( null === $s || ! is_string( $id ) || ! hash_equals( $s->data['id'], $id ) ) {
+			return new \WP_Error( 'strongbox_restore_not_found', __( 'No open restore session with this id (it may have expired and been rolled back).', 'strongbox' ), array( 'status' => 404 ) );
+		}
+		if ( $s->expired() ) {
+			$s->rollback( 'expired' );
+			return new \WP_Error( 'strongbox_restore_expired', __( 'The restore session expired and was rolled back.', 'strongbox' ), array( 'status' => 410 ) );
+		}
+		return $s;
+	}
+
+	/**
+	 * `init` hook and open(): rolls back a session nobody touched before its expiry.
+	 */
+	public static function expire_abandoned() {
+		$s = self::current();
+		if ( null !== $s && $s->expired() ) {
+			$s->rollback( 'expired' );
+		}
+	}
+
+	/**
+	 * Whether the session's key matches.
+	 *
+	 * @param mixed $key Key from the request header.
+	 * @return bool
+	 */
+	public function key_matches( $key ) {
+		return is_string( $key ) && '' !== $key && hash_equals( $this->data['key_hash'], hash( 'sha256', $key ) );
+	}
+
+	/**
+	 * Whether the session outlived its timeout.
+	 *
+	 * @return bool
+	 */
+	public function expired() {
+		return (int) $this->data['expires'] < time();
+	}
+
+	/**
+	 * State name.
+	 *
+	 * @return string
+	 */
+	public function state() {
+		return $this->data['state'];
+	}
+
+	/**
+	 * Pushes the expiry forward (every call of the client does).
+	 */
+	public function touch() {
+		$this->data['expires'] = time() + (int) $this->data['ttl'];
+		if ( $this->data['maintenance'] ) {
+			Maintenance_Gate::enable( $this->data['expires'] );
+		}
+		$this->save();
+	}
+
+	/**
+	 * Public view of the session.
+	 *
+	 * @return array
+	 */
+	public function to_array() {
+		$tables = array();
+		foreach ( $this->data['tables'] as $name => $t ) {
+			$tables[] = array(
+				'table'   => $name,
+				'staging' => $t['staging'],
+				'rows'    => $t['rows'],
+			);
+		}
+		$files = array();
+		foreach ( $this->data['files'] as $rel => $f ) {
+			$files[] = array(
+				'path' => $rel,
+				'size' => $f['size'],
+			);
+		}
+		return array(
+			'id'                  => $this->data['id'],
+			'state'               => $this->data['state'],
+			'user_id'             => $this->data['user_id'],
+			'created'             => gmdate( 'c', $this->data['created'] ),
+			'expires'             => gmdate( 'c', $this->data['expires'] ),
+			'maintenance'         => $this->data['maintenance'],
+			'overwrite_protected' => $this->data['overwrite_protected'],
+			'tables'              => $tables,
+			'files'               => $files,
+			'log'                 => $this->data['log'],
+		);
+	}
+
+	/**
+	 * Creates the staging table for one table of the site.
+	 *
+	 * @param mixed $table  Target table name.
+	 * @param mixed $create CREATE TABLE statement from the snapshot.
+	 * @return array|\WP_Error
+	 */
+	public function add_table( $table, $create ) {
+		global $wpdb;
+		if ( $err = $this->require_state( 'open' ) ) { // phpcs:ignore
+			return $err;
+		}
+		if ( ! is_string( $table ) || ! preg_match( '/^[A-Za-z0-9_$]{1,64}$/', $table ) || 0 !== strpos( $table, $wpdb->base_prefix ) || preg_match( Schema::RESTORE_TABLE_PATTERN, $table ) ) {
+			return self::err( 'strongbox_table_name_invalid', __( 'The table name must consist of letters, digits, "_" or "$" and start with the site\'s table prefix.', 'strongbox' ) );
+		}
+		if ( ! is_string( $create ) || strlen( $create ) > 1048576 ) {
+			return self::err( 'strongbox_create_invalid', __( 'The CREATE TABLE statement is missing or too long.', 'strongbox' ) );
+		}
+		if ( ! preg_match( '/^\s*CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(`(?:[^`]|``)+`|[A-Za-z0-9_$]+)\s*\(/i', $create, $m ) ) {
+			return self::err( 'strongbox_create_invalid', __( 'The statement must be a single CREATE TABLE statement.', 'strongbox' ) );
+		}
+		$named = '`' === $m[1][0] ? str_replace( '``', '`', substr( $m[1], 1, -1 ) ) : $m[1];
+		if ( $named !== $table ) {
+			return self::err( 'strongbox_create_invalid', __( 'The CREATE TABLE statement names a different table.', 'strongbox' ) );
+		}
+		if ( preg_match( '/\b(SELECT|DIRECTORY|UNION|CONNECTION|ENGINE\s*=\s*(CONNECT|FEDERATED|MERGE|SPIDER))\b/i', $create ) || false !== strpos( $create, ';' ) && ! preg_match( "/;\s*$/", $create ) ) {
+			return self::err( 'strongbox_create_invalid', __( 'The CREATE TABLE statement uses clauses a restore does not allow (SELECT, DIRECTORY, UNION, remote engines or several statements).', 'strongbox' ) );
+		}
+		if ( ! isset( $this->data['tables'][ $table ] ) ) {
+			$index                           = count( $this->data['tables'] );
+			$this->data['tables'][ $table ] = array(
+				'index'   => $index,
+				'staging' => $this->name( 'n', $index ),
+				'old'     => $this->name( 'o', $index ),
+				'rows'    => 0,
+				'existed' => null,
+			);
+		}
+		$t   = &$this->data['tables'][ $table ];
+		$sql = substr_replace( rtrim( $create, "; \t\r\n" ), 'CREATE TABLE ' . Schema::quote( $t['staging'] ) . ' (', 0, strlen( $m[0] ) );
+		$wpdb->query( 'DROP TABLE IF EXISTS ' . Schema::quote( $t['staging'] ) ); // phpcs:ignore WordPress.DB.PreparedSQL -- generated name.
+		if ( false === $wpdb->query( $sql ) ) { // phpcs:ignore WordPress.DB.PreparedSQL -- validated statement, single statement only.
+			$error = $wpdb->last_error;
+			unset( $this->data['tables'][ $table ] );
+			$this->save();
+			/* translators: %s: database error */
+			return self::err( 'strongbox_create_failed', sprintf( __( 'The database refused the CREATE TABLE statement: %s', 'strongbox' ), $error ) );
+		}
+		$t['rows'] = 0;
+		$this->log( 'staged table ' . $table );
+		$this->touch();
+		return array(
+			'table'   => $table,
+			'staging' => $t['staging'],
+		);
+	}
+
+	/**
+	 * Inserts uploaded row lines (FORMAT-db.md serialization) into a staging table.
+	 *
+	 * @param mixed  $table Target table name.
+	 * @param string $body  Lines, LF-separated.
+	 * @return array|\WP_Error
+	 */
+	public function add_rows( $table, $body ) {
+		global $wpdb;
+		if ( $err = $this->require_state( 'open' ) ) { // phpcs:ignore
+			return $err;
+		}
+		if ( ! is_string( $table ) || ! isset( $this->data['tables'][ $table ] ) ) {
+			return self::err( 'strongbox_table_not_staged', __( 'Create the staging table first (send its CREATE TABLE statement).', 'strongbox' ), 404 );
+		}
+		$staging = $this->data['tables'][ $table ]['staging'];
+		$columns = (int) $wpdb->get_var( $wpdb->prepare( 'SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s', $staging ) );
+		$packet  = (int) $wpdb->get_var( 'SELECT @@max_allowed_packet' );
+		$limit   = max( 65536, min( $packet - 4096, 16777216 ) );
+		$head    = 'INSERT INTO ' . Schema::quote( $staging ) . ' VALUES ';
+
+		$lines = explode( "\n", rtrim( $body, "\n" ) );
+		if ( '' === $body ) {
+			$lines = array();
+		}
+		foreach ( $lines as $n => $line ) {
+			$ok = Row_Parser::check( $line, $columns );
+			if ( true !== $ok ) {
+				/* translators: 1: line number, 2: reason */
+				return self::err( 'strongbox_row_invalid', sprintf( __( 'Row %1$d is not a valid serialized row: %2$s. Nothing of this request was inserted.', 'strongbox' ), $n + 1, $ok ) );
+			}
+			if ( strlen( $head ) + strlen( $line ) > $limit ) {
+				/* translators: %d: row number */
+				return self::err( 'strongbox_row_too_large', sprintf( __( 'Row %d is larger than the database accepts in one statement (max_allowed_packet).', 'strongbox' ), $n + 1 ) );
+			}
+		}
+		$dbh      = $wpdb->dbh;
+		$old_mode = $wpdb->get_var( 'SELECT @@SESSION.sql_mode' );
+		$wpdb->query( "SET sql_mode='NO_AUTO_VALUE_ON_ZERO'" );
+		$wpdb->query( 'SET NAMES utf8mb4' );
+		$wpdb->query( 'SET foreign_key_checks = 0' );
+		$stmt     = '';
+		$inserted = 0;
+		$error    = null;
+		foreach ( $lines as $line ) {
+			if ( '' !== $stmt && strlen( $stmt ) + 1 + strlen( $line ) > $limit ) {
+				if ( ! mysqli_query( $dbh, $stmt ) ) {
+					$error = mysqli_error( $dbh );
+					break;
+				}
+				$inserted += mysqli_affected_rows( $dbh );
+				$stmt      = '';
+			}
+			$stmt .= ( '' === $stmt ? $head : ',' ) . $line;
+		}
+		if ( null === $error && '' !== $stmt ) {
+			if ( mysqli_query( $dbh, $stmt ) ) {
+				$inserted += mysqli_affected_rows( $dbh );
+			} else {
+				$error = mysqli_error( $dbh );
+			}
+		}
+		$wpdb->query( $wpdb->prepare( 'SET sql_mode = %s', $old_mode ) );
+		$wpdb->query( 'SET foreign_key_checks = 1' );
+		if ( 'utf8mb4' !== $wpdb->charset ) {
+			$wpdb->set_charset( $dbh );
+		}
+		$this->data['tables'][ $table ]['rows'] += $inserted;
+		$this->touch();
+		if ( null !== $error ) {
+			/* translators: %s: database error */
+			return self::err( 'strongbox_rows_failed', sprintf( __( 'The database refused the rows: %s', 'strongbox' ), $error ) );
+		}
+		return array(
+			'table'    => $table,
+			'inserted' => $inserted,
+			'rows'     => $this->data['tables'][ $table ]['rows'],
+		);
+	}
+
+	/**
+	 * Receives file data into the private directory (never into the site yet).
+	 *
+	 * @param mixed  $path   Site-relative path.
+	 * @param string $body   Bytes.
+	 * @param int    $offset Where the bytes go (0 starts the file over; otherwise the current size).
+	 * @param int    $mode   Permission bits for the final file.
+	 * @return array|\WP_Error
+	 */
+	public function add_file( $path, $body, $offset, $mode = 0644 ) {
+		if ( $err = $this->require_state( 'open' ) ) { // phpcs:ignore
+			return $err;
+		}
+		$jail = new Jail();
+		$rel  = Jail::clean( $path );
+		if ( is_wp_error( $rel ) ) {
+			return $rel;
+		}
+		$abs = $jail->resolve_for_write( $rel );
+		if ( is_wp_error( $abs ) ) {
+			return $abs;
+		}
+		if ( ! $this->data['overwrite_protected'] && self::is_protected( $rel ) ) {
+			return self::err( 'strongbox_file_protected', __( 'wp-config.php and Strongbox\'s own files are only restored when the session was opened with overwrite_protected.', 'strongbox' ), 403 );
+		}
+		$dir = $this->files_dir();
+		if ( is_wp_error( $dir ) ) {
+			return $dir;
+		}
+		if ( ! isset( $this->data['files'][ $rel ] ) ) {
+			$this->data['files'][ $rel ] = array(
+				'index' => count( $this->data['files'] ),
+				'size'  => 0,
+				'mode'  => 0644,
+				'done'  => null,
+			);
+		}
+		$f    = &$this->data['files'][ $rel ];
+		$file = $dir . '/' . $f['index'] . '.bin';
+		if ( 0 !== $offset && $offset !== $f['size'] ) {
+			/* translators: %d: bytes received so far */
+			return self::err( 'strongbox_offset_invalid', sprintf( __( 'File data must be sent in order: the next offset is %d.', 'strongbox' ), $f['size'] ), 409 );
+		}
+		$h = fopen( $file, 0 === $offset ? 'wb' : 'ab' ); // phpcs:ignore WordPress.WP.AlternativeFunctions
+		if ( false === $h || false === fwrite( $h, $body ) ) { // phpcs:ignore WordPress.WP.AlternativeFunctions
+			return self::err( 'strongbox_write_failed', __( 'Could not write the staged file data (disk full?).', 'strongbox' ), 500 );
+		}
+		fclose( $h ); // phpcs:ignore WordPress.WP.AlternativeFunctions
+		$f['size'] = $offset + strlen( $body );
+		$f['mode'] = $mode & 0777;
+		$this->touch();
+		return array(
+			'path' => $rel,
+			'size' => $f['size'],
+		);
+	}
+
+	/**
+	 * Serialization-safe search and replace over the text columns of the staging tables.
+	 *
+	 * @param string $from Text to find.
+	 * @param string $to   Replacement.
+	 * @return array|\WP_Error
+	 */
+	public function search_replace( $from, $to ) {
+		global $wpdb;
+		if ( $err = $this->require_state( 'open' ) ) { // phpcs:ignore
+			return $err;
+		}
+		if ( ! is_string( $from ) || '' === $from || ! is_string( $to ) || strlen( $from ) > 2048 || strlen( $to ) > 2048 ) {
+			return self::err( 'strongbox_replace_invalid', __( 'Search and replacement must be non-empty strings of at most 2048 bytes.', 'strongbox' ) );
+		}
+		$sr     = new Search_Replace( $from, $to );
+		$report = array();
+		foreach ( $this->data['tables'] as $name => $t ) {
+			$staging = $t['staging'];
+			$cols    = $wpdb->get_results( $wpdb->prepare( 'SELECT COLUMN_NAME AS name, DATA_TYPE AS type FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s ORDER BY ORDINAL_POSITION', $staging ), ARRAY_A );
+			$pk      = $wpdb->get_col( $wpdb->prepare( 'SELECT COLUMN_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s AND INDEX_NAME = %s ORDER BY SEQ_IN_INDEX', $staging, 'PRIMARY' ) );
+			if ( ! $pk ) {
+				$report[] = array( 'table' => $name, 'skipped' => 'no primary key' );
+				continue;
+			}
+			$changed = 0;
+			foreach ( $cols as $c ) {
+				if ( Page_Serializer::TEXT !== Page_Serializer::column_class( $c['type'] ) || in_array( $c['name'], $pk, true ) || ! preg_match( '/(char|text)$/', $c['type'] ) ) {
+					continue;
+				}
+				$qc   = Schema::quote( $c['name'] );
+				$keys = implode( ', ', array_map( array( Schema::class, 'quote' ), $pk ) );
+				$rows = $wpdb->get_results( $wpdb->prepare( "SELECT $keys, $qc AS v FROM " . Schema::quote( $staging ) . " WHERE $qc LIKE BINARY %s", '%' . $wpdb->esc_like( $from ) . '%' ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL -- identifiers validated against information_schema.
+				foreach ( $rows as $row ) {
+					$new = $sr->replace( $row['v'] );
+					if ( $new === $row['v'] ) {
+						continue;
+					}
+					$where = array();
+					foreach ( $pk as $k ) {
+						$where[ $k ] = $row[ $k ];
+					}
+					$wpdb->update( $staging, array( $c['name'] => $new ), $where );
+					++$changed;
+				}
+			}
+			$report[] = array( 'table' => $name, 'values_changed' => $changed );
+		}
+		$this->log( 'search-replace done' );
+		$this->touch();
+		return array( 'tables' => $report );
+	}
+
+	/**
+	 * Puts the restored tables and files in place: one RENAME TABLE, then file moves.
+	 *
+	 * @return array|\WP_Error
+	 */
+	public function swap() {
+		global $wpdb;
+		if ( $err = $this->require_state( 'open' ) ) { // phpcs:ignore
+			return $err;
+		}
+		if ( ! $this->data['tables'] && ! $this->data['files'] ) {
+			return self::err( 'strongbox_restore_empty', __( 'Nothing was staged: send tables or files before swapping.', 'strongbox' ), 409 );
+		}
+		$renames = array();
+		foreach ( $this->data['tables'] as $name => &$t ) {
+			$t['existed'] = (bool) $wpdb->get_var( $wpdb->prepare( 'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s', $name ) );
+			if ( $t['existed'] ) {
+				$renames[] = Schema::quote( $name ) . ' TO ' . Schema::quote( $t['old'] );
+			}
+			$renames[] = Schema::quote( $t['staging'] ) . ' TO ' . Schema::quote( $name );
+		}
+		unset( $t );
+		$this->data['state'] = 'swapping';
+		$this->save();
+		if ( $renames && false === $wpdb->query( 'RENAME TABLE ' . implode( ', ', $renames ) ) ) { // phpcs:ignore WordPress.DB.PreparedSQL -- generated from validated names.
+			$error               = $wpdb->last_error;
+			$this->data['state'] = 'open';
+			$this->save();
+			/* translators: %s: database error */
+			return self::err( 'strongbox_swap_failed', sprintf( __( 'The tables could not be swapped; the site is unchanged: %s', 'strongbox' ), $error ), 500 );
+		}
+		$this->data['tables_swapped'] = true;
+		$this->save();
+
+		$result = $this->swap_files();
+		if ( is_wp_error( $result ) ) {
+			$this->rollback( 'swap failed' );
+			return $result;
+		}
+		$this->data['state'] = 'swapped';
+		$this->log( 'swapped' );
+		$this->touch();
+		wp_cache_flush();
+		return $this->to_array();
+	}
+
+	/**
+	 * Moves staged files into the site, keeping the previous ones.
+	 *
+	 * @return true|\WP_Error
+	 */
+	private function swap_files() {
+		$jail  = new Jail();
+		$files = $this->files_dir();
+		$old   = $this->old_dir();
+		if ( is_wp_error( $files ) || is_wp_error( $old ) ) {
+			return is_wp_error( $files ) ? $files : $old;
+		}
+		foreach ( $this->data['files'] as $rel => &$f ) {
+			$dest = $jail->resolve_for_write( $rel );
+			if ( is_wp_error( $dest ) ) {
+				return $dest;
+			}
+			$parent = dirname( $dest );
+			if ( ! is_dir( $parent ) ) {
+				$created = array();
+				for ( $d = $parent; ! is_dir( $d ); $d = dirname( $d ) ) {
+					array_unshift( $created, $d );
+				}
+				if ( ! wp_mkdir_p( $parent ) ) {
+					return self::err( 'strongbox_write_failed', __( 'Could not create a directory of a restored file.', 'strongbox' ), 500 );
+				}
+				$this->data['created_dirs'] = array_merge( $this->data['created_dirs'], $created );
+			}
+			$f['had_previous'] = is_file( $dest ) || is_link( $dest );
+			if ( $f['had_previous'] && ! self::move( $dest, $old . '/' . $f['index'] . '.bin' ) ) {
+				return self::err( 'strongbox_write_failed', __( 'Could not set a file aside before replacing it.', 'strongbox' ), 500 );
+			}
+			$f['done'] = 'aside';
+			$this->save();
+			if ( ! self::move( $files . '/' . $f['index'] . '.bin', $dest ) ) {
+				return self::err( 'strongbox_write_failed', __( 'Could not move a restored file into place.', 'strongbox' ), 500 );
+			}
+			@chmod( $dest, $f['mode'] ); // phpcs:ignore WordPress.PHP.NoSilencedErrors
+			$f['done'] = 'placed';
+			$this->save();
+		}
+		return true;
+	}
+
+	/**
+	 * Makes the restore final: drops the previous tables and files, lifts the gate.
+	 *
+	 * @return array|\WP_Error
+	 */
+	public function commit() {
+		global $wpdb;
+		if ( $err = $this->require_state( 'swapped' ) ) { // phpcs:ignore
+			return $err;
+		}
+		foreach ( $this->data['tables'] as $t ) {
+			if ( $t['existed'] ) {
+				$wpdb->query( 'DROP TABLE IF EXISTS ' . Schema::quote( $t['old'] ) ); // phpcs:ignore WordPress.DB.PreparedSQL -- generated name.
+			}
+		}
+		$this->data['state'] = 'committed';
+		$this->log( 'committed' );
+		return $this->finish();
+	}
+
+	/**
+	 * Returns the site to exactly where it was before the session.
+	 *
+	 * @param string $reason Why.
+	 * @return array
+	 */
+	public function rollback( $reason = 'requested' ) {
+		global $wpdb;
+		if ( ! empty( $this->data['tables_swapped'] ) ) {
+			$renames = array();
+			foreach ( $this->data['tables'] as $name => $t ) {
+				$renames[] = Schema::quote( $name ) . ' TO ' . Schema::quote( $t['staging'] );
+				if ( $t['existed'] ) {
+					$renames[] = Schema::quote( $t['old'] ) . ' TO ' . Schema::quote( $name );
+				}
+			}
+			$wpdb->query( 'RENAME TABLE ' . implode( ', ', $renames ) ); // phpcs:ignore WordPress.DB.PreparedSQL -- generated from validated names.
+			$this->data['tables_swapped'] = false;
+			$this->save();
+		}
+		$jail = new Jail();
+		$old  = $this->old_dir();
+		foreach ( array_reverse( $this->data['files'], true ) as $rel => $f ) {
+			if ( null === $f['done'] || is_wp_error( $old ) ) {
+				continue;
+			}
+			$dest = $jail->resolve_for_write( $rel );
+			if ( is_wp_error( $dest ) ) {
+				continue;
+			}
+			if ( 'placed' === $f['done'] && ( is_file( $dest ) || is_link( $dest ) ) ) {
+				unlink( $dest ); // phpcs:ignore WordPress.WP.AlternativeFunctions
+			}
+			if ( ! empty( $f['had_previous'] ) ) {
+				self::move( $old . '/' . $f['index'] . '.bin', $dest );
+			}
+		}
+		foreach ( array_reverse( $this->data['created_dirs'] ) as $d ) {
+			@rmdir( $d ); // phpcs:ignore WordPress.PHP.NoSilencedErrors -- only if still empty.
+		}
+		foreach ( $this->data['tables'] as $t ) {
+			$wpdb->query( 'DROP TABLE IF EXISTS ' . Schema::quote( $t['staging'] ) ); // phpcs:ignore WordPress.DB.PreparedSQL -- generated name.
+		}
+		$this->data['state'] = 'rolled_back';
+		$this->log( 'rolled back: ' . $reason );
+		wp_cache_flush();
+		return $this->finish();
+	}
+
+	/**
+	 * Removes the session's state and lifts the gate.
+	 *
+	 * @return array
+	 */
+	private function finish() {
+		$dir = self::dir();
+		$out = $this->to_array();
+		if ( ! is_wp_error( $dir ) ) {
+			Data_Dir::rmtree( $dir . '/' . $this->data['id'] );
+			@unlink( $dir . '/session.json' ); // phpcs:ignore WordPress.PHP.NoSilencedErrors
+		}
+		Maintenance_Gate::disable();
+		return $out;
+	}
+
+	/**
+	 * Whether a path is protected from restores unless explicitly asked.
+	 *
+	 * @param string $rel Clean relative path.
+	 * @return bool
+	 */
+	public static function is_protected( $rel ) {
+		$plugin = 'wp-content/plugins/' . basename( dirname( STRONGBOX_FILE ) );
+		$site   = ( new Jail() )->root();
+		$pl_rel = 0 === strpos( realpath( dirname( STRONGBOX_FILE ) ), $site . '/' ) ? substr( realpath( dirname( STRONGBOX_FILE ) ), strlen( $site ) + 1 ) : $plugin;
+		return 'wp-config.php' === $rel || $rel === $pl_rel || 0 === strpos( $rel, $pl_rel . '/' );
+	}
+
+	/**
+	 * Directory of staged file data.
+	 *
+	 * @return string|\WP_Error
+	 */
+	private function files_dir() {
+		return Data_Dir::sub( 'restore/' . $this->data['id'] . '/files' );
+	}
+
+	/**
+	 * Directory of the files set aside by the swap.
+	 *
+	 * @return string|\WP_Error
+	 */
+	private function old_dir() {
+		return Data_Dir::sub( 'restore/' . $this->data['id'] . '/old' );
+	}
+
+	/**
+	 * Staging and previous-table names.
+	 *
+	 * @param string $kind  n (new) or o (old).
+	 * @param int    $index Index.
+	 * @return string
+	 */
+	private function name( $kind, $index ) {
+		return 'strongbox_' . $kind . '_' . substr( $this->data['id'], 0, 8 ) . '_' . $index;
+	}
+
+	/**
+	 * Renames, or copies to a hidden temporary name beside the target and renames
+	 * (across file systems), so the target appears whole or not at all.
+	 *
+	 * @param string $from Source.
+	 * @param string $to   Target.
+	 * @return bool
+	 */
+	private static function move( $from, $to ) {
+		if ( @rename( $from, $to ) ) { // phpcs:ignore WordPress.PHP.NoSilencedErrors,WordPress.WP.AlternativeFunctions
+			return true;
+		}
+		$tmp = $to . '.strongbox-tmp-' . bin2hex( random_bytes( 8 ) );
+		if ( ! @copy( $from, $tmp ) ) { // phpcs:ignore WordPress.PHP.NoSilencedErrors
+			return false;
+		}
+		@chmod( $tmp, 0600 ); // phpcs:ignore WordPress.PHP.NoSilencedErrors
+		if ( ! @rename( $tmp, $to ) ) { // phpcs:ignore WordPress.PHP.NoSilencedErrors,WordPress.WP.AlternativeFunctions
+			@unlink( $tmp ); // phpcs:ignore WordPress.PHP.NoSilencedErrors
+			return false;
+		}
+		@unlink( $from ); // phpcs:ignore WordPress.PHP.NoSilencedErrors
+		return true;
+	}
+
+	/**
+	 * Error unless the session is in a state.
+	 *
+	 * @param string $state Required state.
+	 * @return \WP_Error|null
+	 */
+	private function require_state( $state ) {
+		if ( $this->data['state'] === $state ) {
+			return null;
+		}
+		return self::err(
+			'strongbox_restore_state',
+			/* translators: 1: current state, 2: required state */
+			sprintf( __( 'The restore session is "%1$s"; this step needs it to be "%2$s".', 'strongbox' ), $this->data['state'], $state ),
+			409
+		);
+	}
+
+	/**
+	 * Appends a log line.
+	 *
+	 * @param string $line Line.
+	 */
+	private function log( $line ) {
+		$this->data['log'][] = gmdate( 'c' ) . ' ' . $line;
+		$this->data['log']   = array_slice( $this->data['log'], -50 );
+	}
+
+	/**
+	 * Writes the state file atomically.
+	 */
+	private function save() {
+		$dir = self::dir();
+		if ( is_wp_error( $dir ) || ! is_file( $dir . '/session.json' ) ) {
+			return;
+		}
+		$on_disk = json_decode( (string) file_get_contents( $dir . '/session.json' ), true ); // phpcs:ignore WordPress.WP.AlternativeFunctions
+		if ( ! is_array( $on_disk ) || ! isset( $on_disk['id'] ) || $on_disk['id'] !== $this->data['id'] ) {
+			return; // Another session replaced this one.
+		}
+		$tmp = $dir . '/session.' . $this->data['id'] . '.' . wp_generate_password( 6, false ) . '.tmp';
+		file_put_contents( $tmp, wp_json_encode( $this->data ) ); // phpcs:ignore WordPress.WP.AlternativeFunctions
+		rename( $tmp, $dir . '/session.json' ); // phpcs:ignore WordPress.WP.AlternativeFunctions
+	}
+
+	/**
+	 * WP_Error helper.
+	 *
+	 * @param string $code    Code.
+	 * @param string $message Message.
+	 * @param int    $status  Status.
+	 * @return \WP_Error
+	 */
+	private static function err( $code, $message, $status = 400 ) {
+		return new \WP_Error( $code, $message, array( 'status' => $status ) );
+	}
+}

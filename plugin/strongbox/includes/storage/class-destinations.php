@@ -1,0 +1,163 @@
+<?php
+/**
+ * Storage destinations, kept server-side; the secret never leaves the server.
+ *
+ * @package Strongbox
+ */
+
+namespace Strongbox\Storage;
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Repository of S3-compatible destinations in a non-autoloaded option.
+ */
+final class Destinations {
+
+	/** Option name. */
+	const OPTION = 'strongbox_destinations';
+
+	/**
+	 * All destinations, with secrets (server-side use only).
+	 *
+	 * @return array<string, array>
+	 */
+	public static function all() {
+		$all = get_option( self::OPTION, array() );
+		return is_array( $all ) ? $all : array();
+	}
+
+	/**
+	 * One destination with its secret, or an error.
+	 *
+	 * @param mixed $id Id.
+	 * @return array|\WP_Error
+	 */
+	public static function get( $id ) {
+		$all = self::all();
+		if ( ! is_string( $id ) || ! isset( $all[ $id ] ) ) {
+			return new \WP_Error( 'strongbox_destination_not_found', __( 'No such destination.', 'strongbox' ), array( 'status' => 404 ) );
+		}
+		return $all[ $id ];
+	}
+
+	/**
+	 * Creates or updates a destination. A missing secret keeps the stored one.
+	 *
+	 * @param array       $input Fields.
+	 * @param string|null $id    Id to update, null to create.
+	 * @return array|\WP_Error The public view.
+	 */
+	public static function save( array $input, $id = null ) {
+		$all  = self::all();
+		$prev = null;
+		if ( null !== $id ) {
+			if ( ! isset( $all[ $id ] ) ) {
+				return new \WP_Error( 'strongbox_destination_not_found', __( 'No such destination.', 'strongbox' ), array( 'status' => 404 ) );
+			}
+			$prev = $all[ $id ];
+		}
+		$d = array_merge(
+			array(
+				'name'              => '',
+				'endpoint'          => '',
+				'region'            => 'us-east-1',
+				'bucket'            => '',
+				'prefix'            => '',
+				'access_key_id'     => '',
+				'secret_access_key' => '',
+				'path_style'        => true,
+			),
+			(array) $prev,
+			array_intersect_key( $input, array_flip( array( 'name', 'endpoint', 'region', 'bucket', 'prefix', 'access_key_id', 'secret_access_key', 'path_style' ) ) )
+		);
+		if ( isset( $input['secret_access_key'] ) && '' === $input['secret_access_key'] && $prev ) {
+			$d['secret_access_key'] = $prev['secret_access_key'];
+		}
+		$valid = self::validate( $d );
+		if ( is_wp_error( $valid ) ) {
+			return $valid;
+		}
+		$d['prefix']     = trim( $d['prefix'], '/' );
+		$d['path_style'] = (bool) $d['path_style'];
+		$d['id']         = null === $id ? 'd' . bin2hex( random_bytes( 6 ) ) : $id;
+		$d['updated']    = time();
+		$all[ $d['id'] ] = $d;
+		if ( false === get_option( self::OPTION, false ) ) {
+			add_option( self::OPTION, $all, '', 'no' );
+		} else {
+			update_option( self::OPTION, $all, false );
+		}
+		return self::public_view( $d );
+	}
+
+	/**
+	 * Deletes a destination.
+	 *
+	 * @param mixed $id Id.
+	 * @return bool
+	 */
+	public static function delete( $id ) {
+		$all = self::all();
+		if ( ! is_string( $id ) || ! isset( $all[ $id ] ) ) {
+			return false;
+		}
+		unset( $all[ $id ] );
+		update_option( self::OPTION, $all, false );
+		return true;
+	}
+
+	/**
+	 * The view sent to clients: the secret replaced by a flag.
+	 *
+	 * @param array $d Destination.
+	 * @return array
+	 */
+	public static function public_view( array $d ) {
+		$d['has_secret'] = '' !== (string) $d['secret_access_key'];
+		unset( $d['secret_access_key'] );
+		return $d;
+	}
+
+	/**
+	 * Checks the fields.
+	 *
+	 * @param array $d Destination.
+	 * @return true|\WP_Error
+	 */
+	private static function validate( array $d ) {
+		foreach ( array( 'name', 'endpoint', 'region', 'bucket', 'prefix', 'access_key_id', 'secret_access_key' ) as $f ) {
+			if ( ! is_string( $d[ $f ] ) || strlen( $d[ $f ] ) > 1024 || preg_match( '/[\x00-\x1f\x7f]/', $d[ $f ] ) ) {
+				/* translators: %s: field name */
+				return self::invalid( sprintf( __( 'The field "%s" must be a short single-line string.', 'strongbox' ), $f ) );
+			}
+		}
+		$url = wp_parse_url( $d['endpoint'] );
+		if ( ! $url || empty( $url['host'] ) || ! in_array( isset( $url['scheme'] ) ? $url['scheme'] : '', array( 'http', 'https' ), true ) || isset( $url['query'] ) || isset( $url['user'] ) ) {
+			return self::invalid( __( 'The endpoint must be an http(s) URL such as https://s3.eu-central-1.amazonaws.com.', 'strongbox' ) );
+		}
+		if ( ! preg_match( '/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/', $d['bucket'] ) ) {
+			return self::invalid( __( 'The bucket name must be 3-63 lowercase letters, digits, dots or hyphens.', 'strongbox' ) );
+		}
+		if ( ! preg_match( '/^[a-z0-9-]{1,32}$/', $d['region'] ) ) {
+			return self::invalid( __( 'The region must look like us-east-1.', 'strongbox' ) );
+		}
+		if ( '' !== $d['prefix'] && ! Key_Policy::valid_key( trim( $d['prefix'], '/' ) ) ) {
+			return self::invalid( __( 'The key prefix may not contain "..", empty segments or control characters.', 'strongbox' ) );
+		}
+		if ( '' === $d['access_key_id'] || '' === $d['secret_access_key'] ) {
+			return self::invalid( __( 'An access key id and a secret access key are required.', 'strongbox' ) );
+		}
+		return true;
+	}
+
+	/**
+	 * Validation error.
+	 *
+	 * @param string $message Message.
+	 * @return \WP_Error
+	 */
+	private static function invalid( $message ) {
+		return new \WP_Error( 'strongbox_destination_invalid', $message, array( 'status' => 400 ) );
+	}
+}
