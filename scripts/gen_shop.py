@@ -912,6 +912,7 @@ class Shop:
         self.coupons = []    # (post_id, code)
         self.group_ids = {}  # action scheduler group slug -> id
         self.cat_tt = []     # product_cat term_taxonomy ids
+        self.existing_options = set()
         self.session_keys = set()  # customer ids that already have a session (session_key is unique)
 
     def rng(self, name):
@@ -936,6 +937,8 @@ class Shop:
         self.sink.add("usermeta", str(self.ids.take("usermeta")), str(uid), key, esc(value))
 
     def option(self, name, value, autoload="yes"):
+        if name in self.existing_options:  # a real WordPress install's own value wins
+            return
         self.sink.add("options", str(self.ids.take("options")), name, esc(value), autoload)
 
     def as_group(self, slug):
@@ -1575,6 +1578,8 @@ def bulk(a, db):
     ids = Ids(start)
     sink = Sink()
     shop = Shop(p, a.seed, sink, ids)
+    if p + "options" in present:
+        shop.existing_options = {r[0] for r in db.rows(f"SELECT option_name FROM `{p}options`")}
     n_orders = a.orders
     n_products = a.products if a.products is not None else min(2000, max(20, n_orders // 50))
     n_customers = a.customers if a.customers is not None else max(10, n_orders // 5)
@@ -1740,11 +1745,13 @@ def mutate_hour(a, db):
         shop.as_action("woocommerce_order_status_changed", "complete", e, f"[{oid}]", "woocommerce")
     for t, lines in sink.take().items():
         sql.append(insert_sql(p, t, lines))
-    # options: cron array rewritten, admin notices, a new transient, an expired one deleted
-    cron = php_ser({hour_end + 60: {"action_scheduler_run_queue": {"0f8eb2": {"schedule": "every_minute", "args": [],
-                    "interval": 60}}}, hour_end + 3600: {"wp_version_check": {"40cd75": {"schedule": "twicedaily",
-                    "args": [], "interval": 43200}}}, "version": 2})
-    sql.append(f"UPDATE `{p}options` SET option_value={sql_literal(esc(cron), False)} WHERE option_name='cron';\n")
+    # options: admin notices, last-run markers, a new transient, expired ones deleted.
+    # (WordPress's own `cron` option is left alone: a real install's schedule must keep working.)
+    for name, val in (("woocommerce_admin_last_orders_milestone", str(n_orders_total + len(new_orders))),
+                      ("wc_stripe_last_webhook", php_ser({"time": hour_end - rng.randrange(600), "id": "evt_" + hexid(rng, 24)})),
+                      ("woocommerce_tracker_last_send", str(hour_end - rng.randrange(3600)))):
+        sql.append(f"INSERT INTO `{p}options` (option_name, option_value, autoload) VALUES ('{name}', {sql_literal(esc(val), False)}, 'yes') "
+                   f"ON DUPLICATE KEY UPDATE option_value=VALUES(option_value);\n")
     sql.append(f"UPDATE `{p}options` SET option_value={sql_literal(php_ser(['wc_low_stock_' + str(rng.randrange(10 ** 6))]), False)} "
                f"WHERE option_name='woocommerce_admin_notices';\n")
     tname = f"_transient_wc_report_sales_{hexid(rng, 10)}"
