@@ -1,0 +1,937 @@
+//! Argument parsing, repository opening and output of the CLI.
+
+mod progress;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use anyhow::{anyhow, bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use strongbox::commands::{self, backup::BackupOptions, check::CheckOptions};
+use strongbox::crypto::keyfile::KdfParams;
+use strongbox::db::dump::DumpSource;
+use strongbox::db::restore::{restore_table, ScriptSink, MAX_STATEMENT, SESSION_PREAMBLE};
+use strongbox::db::source::DbSource;
+use strongbox::native::fs::{LocalFiles, LocalTarget};
+use strongbox::native::mysql::{DbConfig, MysqlSink, MysqlSource};
+use strongbox::repo::{InitOptions, Repository};
+use strongbox::storage::local::LocalStorage;
+use strongbox::storage::DynStorage;
+use strongbox::Error;
+
+/// Exit codes (documented in README.md).
+mod exit {
+    pub const FATAL: u8 = 1;
+    pub const WARNINGS: u8 = 3;
+    pub const CHECK_FAILED: u8 = 4;
+    pub const NO_REPOSITORY: u8 = 10;
+    pub const LOCKED: u8 = 11;
+    pub const WRONG_PASSWORD: u8 = 12;
+    pub const CANCELLED: u8 = 130;
+}
+
+#[derive(Parser)]
+#[command(
+    name = "strongbox",
+    version,
+    about = "Encrypted, deduplicated backups of WordPress and WooCommerce shops"
+)]
+struct Cli {
+    /// Repository: a local folder or s3:http(s)://host[:port]/bucket[/prefix]
+    #[arg(
+        short = 'r',
+        long = "repo",
+        env = "STRONGBOX_REPOSITORY",
+        global = true
+    )]
+    repo: Option<String>,
+    /// File holding the passphrase (else STRONGBOX_PASSWORD, else a prompt)
+    #[arg(long, env = "STRONGBOX_PASSWORD_FILE", global = true)]
+    password_file: Option<PathBuf>,
+    /// Print machine-readable JSON on standard output
+    #[arg(long, global = true)]
+    json: bool,
+    /// No progress bars
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a new repository
+    Init(InitArgs),
+    /// Back up site files and/or a database
+    Backup(BackupArgs),
+    /// List snapshots
+    Snapshots,
+    /// List the files and tables of a snapshot
+    Ls {
+        /// Snapshot id (prefix) or `latest`
+        snapshot: String,
+    },
+    /// Show what changed between two snapshots
+    Diff {
+        /// Older snapshot
+        a: String,
+        /// Newer snapshot
+        b: String,
+    },
+    /// Restore files into a folder and tables into SQL files or a database
+    Restore(RestoreArgs),
+    /// Verify the repository (structure; with --read-data, every blob)
+    Check(CheckArgs),
+    /// Print an object in the clear: config | key ID | index ID | snapshot ID | pack ID | blob ID | lock ID
+    Cat {
+        /// Object type
+        kind: String,
+        /// Object id or prefix (snapshots also take `latest`)
+        id: Option<String>,
+    },
+    /// Repository size and deduplication
+    Stats,
+    /// Manage passphrases
+    #[command(subcommand)]
+    Key(KeyCmd),
+    /// Remove stale locks (or all with --remove-all)
+    Unlock {
+        /// Also remove locks that look alive
+        #[arg(long)]
+        remove_all: bool,
+    },
+}
+
+#[derive(Args)]
+struct InitArgs {
+    /// Store data unencrypted: anyone with access to the storage can read every file, customer and order
+    #[arg(long)]
+    no_encryption: bool,
+    /// Target pack size in MiB
+    #[arg(long, default_value_t = 16)]
+    pack_size_mib: u32,
+    /// Deflate level 0-9 (0: never compress)
+    #[arg(long, default_value_t = strongbox::compress::DEFAULT_LEVEL)]
+    compression_level: u32,
+    /// Chunker sizes in KiB as MIN,AVG,MAX
+    #[arg(long)]
+    chunk_kib: Option<String>,
+    /// Argon2id memory in KiB for the key (tests use less)
+    #[arg(long, hide = true)]
+    kdf_memory_kib: Option<u32>,
+}
+
+#[derive(Args)]
+struct DbArgs {
+    /// Database name (enables the live database source)
+    #[arg(long = "db-name", env = "STRONGBOX_DB_NAME")]
+    name: Option<String>,
+    /// Database host
+    #[arg(
+        long = "db-host",
+        env = "STRONGBOX_DB_HOST",
+        default_value = "127.0.0.1"
+    )]
+    host: String,
+    /// Database port
+    #[arg(long = "db-port", env = "STRONGBOX_DB_PORT", default_value_t = 3306)]
+    port: u16,
+    /// Database unix socket (preferred over host and port)
+    #[arg(long = "db-socket", env = "STRONGBOX_DB_SOCKET")]
+    socket: Option<String>,
+    /// Database user
+    #[arg(long = "db-user", env = "STRONGBOX_DB_USER", default_value = "root")]
+    user: String,
+    /// Database password
+    #[arg(
+        long = "db-password",
+        env = "STRONGBOX_DB_PASSWORD",
+        default_value = "",
+        hide_env_values = true
+    )]
+    password: String,
+}
+
+impl DbArgs {
+    fn config(&self) -> Option<DbConfig> {
+        self.name.as_ref().map(|name| DbConfig {
+            host: self.host.clone(),
+            port: self.port,
+            socket: self.socket.clone(),
+            user: self.user.clone(),
+            password: self.password.clone(),
+            database: name.clone(),
+        })
+    }
+}
+
+#[derive(Args)]
+struct BackupArgs {
+    /// Folder of site files to back up
+    #[arg(long)]
+    files: Option<PathBuf>,
+    /// SQL dump file to back up as the database (instead of a live connection)
+    #[arg(long)]
+    db_dump: Option<PathBuf>,
+    #[command(flatten)]
+    db: DbArgs,
+    /// Leave out files matching this pattern (* and ?), by path or name
+    #[arg(long)]
+    exclude: Vec<String>,
+    /// Leave out this table
+    #[arg(long)]
+    exclude_table: Vec<String>,
+    /// Tag the snapshot
+    #[arg(long)]
+    tag: Vec<String>,
+    /// What started the backup
+    #[arg(long, default_value = "cli")]
+    trigger: String,
+    /// Compare with this snapshot instead of the latest of the same sources
+    #[arg(long)]
+    parent: Option<String>,
+    /// Read every file even when unchanged
+    #[arg(long)]
+    force: bool,
+    /// Site URL recorded in the snapshot
+    #[arg(long)]
+    site_url: Option<String>,
+}
+
+#[derive(Args)]
+struct RestoreArgs {
+    /// Snapshot id (prefix) or `latest`
+    snapshot: String,
+    /// Folder to restore files into
+    #[arg(long)]
+    target: Option<PathBuf>,
+    /// Restore only these paths (below the files root)
+    #[arg(long)]
+    include: Vec<String>,
+    /// Replace existing files in the target
+    #[arg(long)]
+    overwrite: bool,
+    /// Write each table as DIR/<table>.sql
+    #[arg(long)]
+    sql_dir: Option<PathBuf>,
+    #[command(flatten)]
+    db: DbArgs,
+    /// Restore only these tables
+    #[arg(long)]
+    table: Vec<String>,
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// Read and verify every blob of every pack
+    #[arg(long)]
+    read_data: bool,
+    /// Read a subset: n/m (for example 1/7) or a percentage (10%)
+    #[arg(long)]
+    read_data_subset: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum KeyCmd {
+    /// List key files
+    List,
+    /// Add a passphrase (read from --new-password-file, else prompted)
+    Add {
+        /// File holding the new passphrase
+        #[arg(long)]
+        new_password_file: Option<PathBuf>,
+        /// Argon2id memory in KiB (tests use less)
+        #[arg(long, hide = true)]
+        kdf_memory_kib: Option<u32>,
+    },
+    /// Remove a key file by id (prefix)
+    Remove {
+        /// Key id or prefix
+        id: String,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("strongbox: cannot start the runtime: {e}");
+            return ExitCode::from(exit::FATAL);
+        }
+    };
+    let cancel = Arc::new(AtomicBool::new(false));
+    {
+        let cancel = cancel.clone();
+        rt.spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!(
+                    "\nstrongbox: stopping after the current item (Ctrl-C again to abort now)…"
+                );
+                cancel.store(true, Ordering::Relaxed);
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    std::process::exit(i32::from(exit::CANCELLED));
+                }
+            }
+        });
+    }
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    match rt.block_on(run(cli, cancel)) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("strongbox: {e:#}");
+            let code = match e.downcast_ref::<Error>() {
+                Some(Error::NoRepository { .. }) => exit::NO_REPOSITORY,
+                Some(Error::Locked { .. }) => exit::LOCKED,
+                Some(Error::WrongPassphrase) => exit::WRONG_PASSWORD,
+                Some(Error::Cancelled) => exit::CANCELLED,
+                _ => exit::FATAL,
+            };
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn open_storage(repo: Option<&str>) -> Result<DynStorage> {
+    let repo =
+        repo.ok_or_else(|| anyhow!("no repository: pass -r/--repo or set STRONGBOX_REPOSITORY"))?;
+    if repo.starts_with("s3:") {
+        let access = std::env::var("AWS_ACCESS_KEY_ID")
+            .context("an S3 repository needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")?;
+        let secret = std::env::var("AWS_SECRET_ACCESS_KEY")
+            .context("an S3 repository needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")?;
+        return s3_storage(repo, access, secret);
+    }
+    let path = repo.strip_prefix("local:").unwrap_or(repo);
+    Ok(Arc::new(LocalStorage::new(path)))
+}
+
+fn s3_storage(repo: &str, access: String, secret: String) -> Result<DynStorage> {
+    use strongbox::storage::s3::{S3Config, S3Storage};
+    let mut cfg = S3Config::from_repo_url(repo, access, secret)?;
+    if let Ok(region) = std::env::var("AWS_DEFAULT_REGION").or_else(|_| std::env::var("AWS_REGION"))
+    {
+        cfg.region = region;
+    }
+    if let Ok(token) = std::env::var("AWS_SESSION_TOKEN") {
+        cfg.session_token = Some(token);
+    }
+    let s3 = S3Storage::new(cfg)?;
+    Ok(Arc::new(strongbox::storage::retry::Retrying::new(
+        s3,
+        6,
+        std::time::Duration::from_millis(250),
+    )))
+}
+
+fn read_password(cli: &Cli, prompt: &str, confirm: bool) -> Result<String> {
+    if let Some(f) = &cli.password_file {
+        let s = std::fs::read_to_string(f)
+            .with_context(|| format!("reading the password file {}", f.display()))?;
+        return Ok(s.trim_end_matches(['\n', '\r']).to_string());
+    }
+    if let Ok(p) = std::env::var("STRONGBOX_PASSWORD") {
+        return Ok(p);
+    }
+    prompt_password(prompt, confirm)
+}
+
+fn prompt_password(prompt: &str, confirm: bool) -> Result<String> {
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() {
+        bail!("no passphrase: use --password-file or STRONGBOX_PASSWORD (no terminal to ask on)");
+    }
+    let p = rpassword::prompt_password(prompt)?;
+    if confirm && rpassword::prompt_password("Repeat it: ")? != p {
+        bail!("the two passphrases differ");
+    }
+    Ok(p)
+}
+
+async fn open_repo(cli: &Cli) -> Result<Repository> {
+    let storage = open_storage(cli.repo.as_deref())?;
+    // An unencrypted repository needs no passphrase: try without first only
+    // when none is configured.
+    let pass = match (&cli.password_file, std::env::var("STRONGBOX_PASSWORD")) {
+        (None, Err(_)) => {
+            match Repository::open(storage.clone(), None, strongbox::repo::local_hostname()).await {
+                Ok(r) => return Ok(r),
+                Err(Error::Invalid(_)) => Some(prompt_password("Repository passphrase: ", false)?),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        _ => Some(read_password(cli, "Repository passphrase: ", false)?),
+    };
+    Ok(Repository::open(storage, pass.as_deref(), strongbox::repo::local_hostname()).await?)
+}
+
+fn username() -> String {
+    std::env::var("USER").unwrap_or_default()
+}
+
+fn out_json<T: serde::Serialize>(v: &T) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut stdout, v)?;
+    writeln!(stdout)?;
+    Ok(())
+}
+
+fn human(n: u64) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut i = 0;
+    while v >= 1024.0 && i < units.len() - 1 {
+        v /= 1024.0;
+        i += 1;
+    }
+    if i == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", units[i])
+    }
+}
+
+async fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<u8> {
+    use std::io::IsTerminal;
+    let show_bar = !cli.quiet && !cli.json && std::io::stderr().is_terminal();
+    match &cli.command {
+        Command::Init(a) => {
+            let storage = open_storage(cli.repo.as_deref())?;
+            let mut opts = InitOptions {
+                encrypted: !a.no_encryption,
+                pack_size: a
+                    .pack_size_mib
+                    .checked_mul(1024 * 1024)
+                    .ok_or_else(|| anyhow!("pack size too large"))?,
+                compression_level: a.compression_level,
+                ..InitOptions::default()
+            };
+            if let Some(m) = a.kdf_memory_kib {
+                opts.kdf = KdfParams {
+                    m_cost: m,
+                    t_cost: 1,
+                    p_cost: 1,
+                };
+            }
+            if let Some(c) = &a.chunk_kib {
+                let v: Vec<u32> = c
+                    .split(',')
+                    .map(|x| x.trim().parse::<u32>())
+                    .collect::<Result<_, _>>()
+                    .context("--chunk-kib takes MIN,AVG,MAX in KiB")?;
+                let [min, avg, max] = v[..] else {
+                    bail!("--chunk-kib takes three numbers")
+                };
+                opts.chunker = strongbox::chunker::ChunkerParams {
+                    min: min * 1024,
+                    avg: avg * 1024,
+                    max: max * 1024,
+                    seed: 0,
+                };
+            }
+            let pass = if opts.encrypted {
+                Some(read_password(&cli, "New repository passphrase: ", true)?)
+            } else {
+                eprintln!("WARNING: this repository is NOT encrypted. Anyone who can read the storage can read every file, customer and order it holds.");
+                None
+            };
+            let repo = Repository::init(
+                storage,
+                pass.as_deref(),
+                opts,
+                strongbox::repo::local_hostname(),
+                username(),
+            )
+            .await?;
+            if cli.json {
+                out_json(
+                    &serde_json::json!({"id": repo.config.id, "location": repo.storage.location(), "encrypted": repo.config.encrypted}),
+                )?;
+            } else {
+                println!(
+                    "created repository {} at {}",
+                    &repo.config.id[..8],
+                    repo.storage.location()
+                );
+                if repo.config.encrypted {
+                    println!("Keep the passphrase safe: without it the backups cannot be restored by anyone.");
+                }
+            }
+            Ok(0)
+        }
+        Command::Backup(a) => {
+            let repo = open_repo(&cli).await?;
+            let mut files = match &a.files {
+                Some(p) => Some(LocalFiles::new(p)?),
+                None => None,
+            };
+            let mut db: Option<Box<dyn DbSource>> = match (&a.db_dump, a.db.config()) {
+                (Some(_), Some(_)) => bail!("give either --db-dump or --db-name, not both"),
+                (Some(p), None) => Some(Box::new(DumpSource::open(p)?)),
+                (None, Some(cfg)) => {
+                    let mut s = MysqlSource::new(cfg)?;
+                    s.exclude = a.exclude_table.clone();
+                    Some(Box::new(s))
+                }
+                (None, None) => None,
+            };
+            if files.is_none() && db.is_none() {
+                bail!("nothing to back up: give --files DIR and/or --db-name NAME (or --db-dump FILE)");
+            }
+            let opts = BackupOptions {
+                trigger: a.trigger.clone(),
+                tags: a.tag.clone(),
+                site: a.site_url.as_ref().map(|u| strongbox::snapshot::SiteInfo {
+                    url: u.clone(),
+                    ..Default::default()
+                }),
+                excludes: a.exclude.clone(),
+                parent: a.parent.clone(),
+                force: a.force,
+            };
+            let bar = progress::Bar::new(show_bar, cancel);
+            let res = commands::backup::run(
+                &repo,
+                files
+                    .as_mut()
+                    .map(|f| f as &mut dyn commands::backup::FileSource),
+                db.as_mut().map(|d| &mut **d as &mut dyn DbSource),
+                &opts,
+                &bar,
+            )
+            .await;
+            bar.finish();
+            let (id, snap) = res?;
+            if cli.json {
+                out_json(&serde_json::json!({"id": id, "snapshot": snap}))?;
+            } else {
+                let s = &snap.stats;
+                println!("snapshot {} saved", id.short());
+                if snap.files.is_some() {
+                    println!(
+                        "  files:    {} files, {} dirs, {} ({} files read)",
+                        s.files,
+                        s.dirs,
+                        human(s.file_bytes),
+                        s.files_read
+                    );
+                }
+                if snap.database.is_some() {
+                    println!(
+                        "  database: {} tables, {} rows, {} ({} pages read, {} unchanged)",
+                        s.tables,
+                        s.rows,
+                        human(s.db_bytes),
+                        s.pages_read,
+                        s.pages_reused
+                    );
+                }
+                println!(
+                    "  added:    {} new blobs, {} of data, {} stored",
+                    s.blobs_new,
+                    human(s.bytes_new),
+                    human(s.bytes_stored)
+                );
+                println!("  took:     {:.1} s", s.duration_ms as f64 / 1000.0);
+                for w in &snap.warnings {
+                    eprintln!("warning: {w}");
+                }
+            }
+            Ok(if snap.warnings.is_empty() {
+                0
+            } else {
+                exit::WARNINGS
+            })
+        }
+        Command::Snapshots => {
+            let repo = open_repo(&cli).await?;
+            let snaps = repo.list_snapshots().await?;
+            if cli.json {
+                let v: Vec<_> = snaps.iter().map(|(id, s)| serde_json::json!({"id": id, "short_id": id.short(), "snapshot": s})).collect();
+                out_json(&v)?;
+            } else {
+                println!(
+                    "{:<10} {:<20} {:<10} {:>8} {:>7} {:>10} {:>10}",
+                    "ID", "Time", "Trigger", "Files", "Tables", "Size", "Added"
+                );
+                for (id, s) in &snaps {
+                    println!(
+                        "{:<10} {:<20} {:<10} {:>8} {:>7} {:>10} {:>10}",
+                        id.short(),
+                        s.time.format("%Y-%m-%d %H:%M:%S"),
+                        s.trigger,
+                        s.stats.files,
+                        s.stats.tables,
+                        human(s.stats.file_bytes + s.stats.db_bytes),
+                        human(s.stats.bytes_stored)
+                    );
+                }
+                println!("{} snapshots", snaps.len());
+            }
+            Ok(0)
+        }
+        Command::Ls { snapshot } => {
+            let repo = open_repo(&cli).await?;
+            let (index, _, snap) = commands::backup::load_for_read(&repo, snapshot).await?;
+            let entries = commands::ls::entries(&repo, &index, &snap).await?;
+            if cli.json {
+                out_json(&entries)?;
+            } else {
+                for e in entries {
+                    match e.rows {
+                        Some(r) => {
+                            println!("{:<8} {:>12} {:>10} rows  {}", e.kind, e.size, r, e.path)
+                        }
+                        None => println!("{:<8} {:>12}  {}", e.kind, e.size, e.path),
+                    }
+                }
+            }
+            Ok(0)
+        }
+        Command::Diff { a, b } => {
+            let repo = open_repo(&cli).await?;
+            let index = repo.load_index().await?;
+            let (_, sa) = repo.find_snapshot(a).await?;
+            let (_, sb) = repo.find_snapshot(b).await?;
+            let changes = commands::diff::run(&repo, &index, &sa, &sb).await?;
+            if cli.json {
+                out_json(&changes)?;
+            } else {
+                for c in &changes {
+                    println!("{}  {}", c.change, c.path);
+                }
+                println!("{} changes", changes.len());
+            }
+            Ok(0)
+        }
+        Command::Restore(a) => restore(&cli, a, show_bar, cancel).await,
+        Command::Check(a) => {
+            let repo = open_repo(&cli).await?;
+            let opts = CheckOptions {
+                read_data: a.read_data,
+                subset: a
+                    .read_data_subset
+                    .as_deref()
+                    .map(commands::check::Subset::parse)
+                    .transpose()?,
+            };
+            let bar = progress::Bar::new(show_bar, cancel);
+            let report = commands::check::run(&repo, &opts, &bar).await;
+            bar.finish();
+            let report = report?;
+            if cli.json {
+                out_json(&report)?;
+            } else {
+                for w in &report.warnings {
+                    println!("warning: {w}");
+                }
+                for e in &report.errors {
+                    println!("error: {e}");
+                }
+                println!(
+                    "{} snapshots, {} packs checked{}",
+                    report.snapshots,
+                    report.packs,
+                    if report.packs_read > 0 {
+                        format!(
+                            ", {} packs and {} blobs read and verified",
+                            report.packs_read, report.blobs_read
+                        )
+                    } else {
+                        String::new()
+                    }
+                );
+                if report.ok() {
+                    println!("no errors were found");
+                } else {
+                    println!(
+                        "{} errors; snapshots affected: {}",
+                        report.errors.len(),
+                        if report.damaged_snapshots.is_empty() {
+                            "none".to_string()
+                        } else {
+                            report
+                                .damaged_snapshots
+                                .iter()
+                                .map(|s| s[..8].to_string())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        }
+                    );
+                    println!("Restore what you need from unaffected snapshots, and run a new backup: it stores missing data again.");
+                }
+            }
+            Ok(if report.ok() { 0 } else { exit::CHECK_FAILED })
+        }
+        Command::Cat { kind, id } => {
+            use commands::cat::Target;
+            let repo = open_repo(&cli).await?;
+            let need = || id.clone().ok_or_else(|| anyhow!("cat {kind} needs an id"));
+            let target = match kind.as_str() {
+                "config" => Target::Config,
+                "key" => Target::Key(need()?),
+                "index" => Target::Index(need()?),
+                "snapshot" => Target::Snapshot(need()?),
+                "pack" => Target::Pack(need()?),
+                "blob" => Target::Blob(need()?),
+                "lock" => Target::Lock(need()?),
+                other => bail!(
+                    "unknown object type {other:?}: config, key, index, snapshot, pack, blob, lock"
+                ),
+            };
+            let bytes = commands::cat::run(&repo, &target).await?;
+            let mut out = std::io::stdout().lock();
+            out.write_all(&bytes)?;
+            if bytes.last() != Some(&b'\n')
+                && matches!(
+                    target,
+                    Target::Config
+                        | Target::Index(_)
+                        | Target::Snapshot(_)
+                        | Target::Pack(_)
+                        | Target::Lock(_)
+                )
+            {
+                writeln!(out)?;
+            }
+            Ok(0)
+        }
+        Command::Stats => {
+            let repo = open_repo(&cli).await?;
+            let index = repo.load_index().await?;
+            let s = commands::stats::run(&repo, &index).await?;
+            if cli.json {
+                out_json(&s)?;
+            } else {
+                println!("snapshots:        {}", s.snapshots);
+                println!("packs:            {} ({})", s.packs, human(s.pack_bytes));
+                println!("metadata:         {}", human(s.metadata_bytes));
+                println!(
+                    "unique blobs:     {} ({} plaintext)",
+                    s.blobs,
+                    human(s.unique_bytes)
+                );
+                println!(
+                    "restore size:     {} (all snapshots)",
+                    human(s.restore_bytes)
+                );
+                println!("dedup ratio:      {:.2}x", s.dedup_ratio);
+            }
+            Ok(0)
+        }
+        Command::Key(k) => {
+            let repo = open_repo(&cli).await?;
+            match k {
+                KeyCmd::List => {
+                    let keys = repo.list_keys().await?;
+                    if cli.json {
+                        let v: Vec<_> = keys.iter().map(|(id, k)| serde_json::json!({"id": id, "current": Some(*id) == repo.key_id, "created": k.created, "hostname": k.hostname, "username": k.username})).collect();
+                        out_json(&v)?;
+                    } else {
+                        for (id, k) in keys {
+                            let cur = if Some(id) == repo.key_id { "*" } else { " " };
+                            println!(
+                                "{cur}{} {} {}@{}",
+                                id.short(),
+                                k.created.format("%Y-%m-%d %H:%M:%S"),
+                                k.username,
+                                k.hostname
+                            );
+                        }
+                    }
+                }
+                KeyCmd::Add {
+                    new_password_file,
+                    kdf_memory_kib,
+                } => {
+                    let current = read_password(&cli, "Current passphrase: ", false)?;
+                    let new = match new_password_file {
+                        Some(f) => std::fs::read_to_string(f)
+                            .with_context(|| format!("reading {}", f.display()))?
+                            .trim_end_matches(['\n', '\r'])
+                            .to_string(),
+                        None => prompt_password("New passphrase: ", true)?,
+                    };
+                    let kdf = kdf_memory_kib
+                        .map(|m| KdfParams {
+                            m_cost: m,
+                            t_cost: 1,
+                            p_cost: 1,
+                        })
+                        .unwrap_or_default();
+                    let id = commands::key::add(&repo, &current, &new, kdf, username()).await?;
+                    println!("added key {}", id.short());
+                }
+                KeyCmd::Remove { id } => {
+                    let id = commands::key::remove(&repo, id).await?;
+                    println!("removed key {}", id.short());
+                }
+            }
+            Ok(0)
+        }
+        Command::Unlock { remove_all } => {
+            let repo = open_repo(&cli).await?;
+            let n = strongbox::repo::lock::remove_locks(&repo, *remove_all).await?;
+            println!("removed {n} locks");
+            Ok(0)
+        }
+    }
+}
+
+async fn restore(
+    cli: &Cli,
+    a: &RestoreArgs,
+    show_bar: bool,
+    cancel: Arc<AtomicBool>,
+) -> Result<u8> {
+    let repo = open_repo(cli).await?;
+    let (index, id, snap) = commands::backup::load_for_read(&repo, &a.snapshot).await?;
+    let db_cfg = a.db.config();
+    if a.target.is_none() && a.sql_dir.is_none() && db_cfg.is_none() {
+        bail!("say where to restore: --target DIR for files, --sql-dir DIR or --db-name NAME for tables");
+    }
+    let bar = progress::Bar::new(show_bar, cancel);
+    let mut stats = commands::restore::RestoreStats::default();
+    if let Some(target) = &a.target {
+        let files = snap
+            .files
+            .as_ref()
+            .ok_or_else(|| anyhow!("snapshot {} has no files", id.short()))?;
+        let includes: Vec<Vec<Vec<u8>>> = a
+            .include
+            .iter()
+            .map(|p| commands::restore::split_path(p))
+            .collect::<Result<_, _>>()?;
+        let mut t = LocalTarget::new(target, a.overwrite);
+        let s =
+            commands::restore::restore_files(&repo, &index, &files.tree, &includes, &mut t, &bar)
+                .await?;
+        stats.files = s.files;
+        stats.dirs = s.dirs;
+        stats.bytes = s.bytes;
+    }
+    if a.sql_dir.is_some() || db_cfg.is_some() {
+        let db = snap
+            .database
+            .as_ref()
+            .ok_or_else(|| anyhow!("snapshot {} has no database", id.short()))?;
+        let tables: Vec<_> = db
+            .tables
+            .iter()
+            .filter(|t| a.table.is_empty() || a.table.contains(&t.name))
+            .collect();
+        for want in &a.table {
+            if !db.tables.iter().any(|t| &t.name == want) {
+                bail!("table {want} is not in snapshot {}", id.short());
+            }
+        }
+        let mut manifests = Vec::new();
+        for t in &tables {
+            manifests.push(
+                repo.read_json_blob::<strongbox::db::TableManifest>(&index, &t.manifest)
+                    .await?,
+            );
+        }
+        if let Some(dir) = &a.sql_dir {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            for m in &manifests {
+                let path = dir.join(format!("{}.sql", safe_file_name(&m.name)));
+                let f = std::fs::File::create(&path)
+                    .with_context(|| format!("creating {}", path.display()))?;
+                let mut sink = ScriptSink {
+                    out: std::io::BufWriter::new(f),
+                };
+                for s in SESSION_PREAMBLE {
+                    strongbox::db::restore::SqlSink::execute(&mut sink, s.as_bytes().to_vec())
+                        .await?;
+                }
+                stats.rows +=
+                    restore_table(&repo, &index, m, &m.name, &mut sink, MAX_STATEMENT, &bar)
+                        .await?;
+                sink.out.flush()?;
+                stats.tables += 1;
+            }
+        }
+        if let Some(cfg) = db_cfg {
+            // All tables go to staging names first, then one RENAME TABLE
+            // swaps them in atomically: the shop is never half-restored.
+            let mut sink = MysqlSink {
+                conn: cfg.connect()?,
+            };
+            for s in SESSION_PREAMBLE {
+                strongbox::db::restore::SqlSink::execute(&mut sink, s.as_bytes().to_vec()).await?;
+            }
+            let mut renames = Vec::new();
+            let mut drops = Vec::new();
+            for (i, m) in manifests.iter().enumerate() {
+                let staging = format!("_sbx_new_{i}");
+                let old = format!("_sbx_old_{i}");
+                stats.rows +=
+                    restore_table(&repo, &index, m, &staging, &mut sink, MAX_STATEMENT, &bar)
+                        .await?;
+                stats.tables += 1;
+                renames.push((m.name.clone(), staging, old));
+            }
+            let q = strongbox::db::quote_ident;
+            let exists: Vec<String> = {
+                use mysql::prelude::Queryable;
+                sink.conn.query("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()")?
+            };
+            let mut parts = Vec::new();
+            for (name, staging, old) in &renames {
+                if exists.contains(name) {
+                    parts.push(format!("{} TO {}", q(name), q(old)));
+                    drops.push(old.clone());
+                }
+                parts.push(format!("{} TO {}", q(staging), q(name)));
+            }
+            if !parts.is_empty() {
+                strongbox::db::restore::SqlSink::execute(
+                    &mut sink,
+                    format!("RENAME TABLE {}", parts.join(", ")).into_bytes(),
+                )
+                .await?;
+            }
+            for d in drops {
+                strongbox::db::restore::SqlSink::execute(
+                    &mut sink,
+                    format!("DROP TABLE {}", q(&d)).into_bytes(),
+                )
+                .await?;
+            }
+        }
+    }
+    bar.finish();
+    if cli.json {
+        out_json(&stats)?;
+    } else {
+        println!(
+            "restored snapshot {}: {} files ({}), {} tables ({} rows)",
+            id.short(),
+            stats.files,
+            human(stats.bytes),
+            stats.tables,
+            stats.rows
+        );
+    }
+    Ok(0)
+}
+
+fn safe_file_name(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}

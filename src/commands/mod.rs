@@ -1,0 +1,11 @@
+//! One module per command. The CLI (`src/main.rs`) and the browser bindings
+//! call these; they hold the logic, the front ends only parse and print.
+
+pub mod backup;
+pub mod cat;
+pub mod check;
+pub mod diff;
+pub mod key;
+pub mod ls;
+pub mod restore;
+pub mod stats;

@@ -1,0 +1,217 @@
+//! Backing up tables: only pages whose checksum changed are read.
+
+use std::collections::HashMap;
+
+use super::source::DbSource;
+use super::{split_page, Page, TableInfo, TableManifest, TableMode, STREAM_BATCH_ROWS};
+use crate::chunker::{Chunker, ChunkerParams};
+use crate::error::Result;
+use crate::id::Id;
+use crate::pack::BlobType;
+use crate::progress::{Phase, Progress};
+use crate::repo::Saver;
+use crate::snapshot::{DatabasePart, TableRef};
+
+/// Figures of a database backup.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct DbStats {
+    /// Tables.
+    pub tables: u64,
+    /// Rows.
+    pub rows: u64,
+    /// Serialized bytes.
+    pub bytes: u64,
+    /// Pages read.
+    pub pages_read: u64,
+    /// Pages reused from the parent.
+    pub pages_reused: u64,
+}
+
+/// Backs up every table of `source`, comparing with `previous` manifests
+/// (by table name) from the parent snapshot.
+///
+/// # Errors
+/// Source and storage errors.
+pub async fn backup_database(
+    source: &mut dyn DbSource,
+    saver: &mut Saver<'_>,
+    chunker: ChunkerParams,
+    previous: &HashMap<String, TableManifest>,
+    progress: &dyn Progress,
+) -> Result<(DatabasePart, DbStats)> {
+    let consistency = source.begin().await?;
+    let tables = source.tables().await?;
+    let mut stats = DbStats::default();
+    let mut refs = Vec::with_capacity(tables.len());
+    for (i, t) in tables.iter().enumerate() {
+        progress.item(Phase::Database, &t.name, i as u64, tables.len() as u64);
+        let prev = previous
+            .get(&t.name)
+            .filter(|m| m.create == t.create && m.columns == t.columns);
+        let manifest = match (t.page_key(), source.has_checksums()) {
+            (Some(key), true) => {
+                let key = key.name.clone();
+                backup_paged(source, saver, t, &key, prev, &mut stats, progress).await?
+            }
+            _ => backup_stream(source, saver, t, chunker, prev, &mut stats, progress).await?,
+        };
+        stats.tables += 1;
+        stats.rows += manifest.rows;
+        stats.bytes += manifest.bytes;
+        let json =
+            serde_json::to_vec(&manifest).map_err(|e| crate::Error::Invalid(e.to_string()))?;
+        let (id, _) = saver.save(BlobType::Tree, &json, false).await?;
+        refs.push(TableRef {
+            name: t.name.clone(),
+            manifest: id,
+            rows: manifest.rows,
+            bytes: manifest.bytes,
+        });
+    }
+    source.finish().await?;
+    Ok((
+        DatabasePart {
+            source: source.describe(),
+            name: source.database(),
+            consistency,
+            tables: refs,
+        },
+        stats,
+    ))
+}
+
+async fn backup_paged(
+    source: &mut dyn DbSource,
+    saver: &mut Saver<'_>,
+    t: &TableInfo,
+    key: &str,
+    prev: Option<&TableManifest>,
+    stats: &mut DbStats,
+    progress: &dyn Progress,
+) -> Result<TableManifest> {
+    // Keep the parent's width so page boundaries never move.
+    let prev_width = prev.and_then(|m| match &m.mode {
+        TableMode::Paged { key: k, width } if k == key => Some(*width),
+        _ => None,
+    });
+    let width = match prev_width {
+        Some(w) => w,
+        None => {
+            let ks = source.key_stats(t, key).await?;
+            super::choose_width(ks.count, ks.min, ks.max)
+        }
+    };
+    let prev_pages: HashMap<i64, &Page> = match prev_width {
+        Some(_) => prev
+            .map(|m| m.pages.iter().map(|p| (p.page, p)).collect())
+            .unwrap_or_default(),
+        None => HashMap::new(),
+    };
+    let sums = source.page_checksums(t, key, width).await?;
+    let mut pages = Vec::with_capacity(sums.len());
+    let (mut rows, mut bytes) = (0u64, 0u64);
+    for s in sums {
+        let page = match prev_pages.get(&s.page) {
+            Some(p) if p.checksum == Some(s.checksum) && p.blobs.iter().all(|b| saver.has(b)) => {
+                stats.pages_reused += 1;
+                (*p).clone()
+            }
+            _ => {
+                let data = source.read_page(t, key, s.page, width).await?;
+                stats.pages_read += 1;
+                progress.bytes(Phase::Database, data.len() as u64);
+                let mut blobs = Vec::new();
+                for part in split_page(&data) {
+                    blobs.push(saver.save(BlobType::Data, part, false).await?.0);
+                }
+                Page {
+                    page: s.page,
+                    checksum: Some(s.checksum),
+                    rows: data.iter().filter(|&&b| b == b'\n').count() as u64,
+                    bytes: data.len() as u64,
+                    blobs,
+                }
+            }
+        };
+        rows += page.rows;
+        bytes += page.bytes;
+        pages.push(page);
+    }
+    Ok(TableManifest {
+        name: t.name.clone(),
+        create: t.create.clone(),
+        columns: t.columns.clone(),
+        primary_key: t.primary_key.clone(),
+        mode: TableMode::Paged {
+            key: key.to_string(),
+            width,
+        },
+        rows,
+        bytes,
+        checksum: None,
+        pages,
+        blobs: Vec::new(),
+    })
+}
+
+async fn backup_stream(
+    source: &mut dyn DbSource,
+    saver: &mut Saver<'_>,
+    t: &TableInfo,
+    chunker: ChunkerParams,
+    prev: Option<&TableManifest>,
+    stats: &mut DbStats,
+    progress: &dyn Progress,
+) -> Result<TableManifest> {
+    let checksum = if source.has_checksums() {
+        Some(source.table_checksum(t).await?)
+    } else {
+        None
+    };
+    if let (Some(c), Some(p)) = (checksum, prev) {
+        if p.checksum == Some(c)
+            && p.mode == TableMode::Stream
+            && p.blobs.iter().all(|b| saver.has(b))
+        {
+            stats.pages_reused += 1;
+            return Ok(p.clone());
+        }
+    }
+    stats.pages_read += 1;
+    let mut ch = Chunker::new(chunker)?;
+    let mut blobs: Vec<Id> = Vec::new();
+    let (mut rows, mut bytes, mut offset) = (0u64, 0u64, 0u64);
+    loop {
+        let batch = source.read_stream(t, offset, STREAM_BATCH_ROWS).await?;
+        if batch.is_empty() {
+            break;
+        }
+        let n = batch.iter().filter(|&&b| b == b'\n').count() as u64;
+        rows += n;
+        offset += n;
+        bytes += batch.len() as u64;
+        progress.bytes(Phase::Database, batch.len() as u64);
+        ch.feed(&batch);
+        while let Some(c) = ch.next_chunk(false) {
+            blobs.push(saver.save(BlobType::Data, &c, false).await?.0);
+        }
+        if n < STREAM_BATCH_ROWS {
+            break;
+        }
+    }
+    while let Some(c) = ch.next_chunk(true) {
+        blobs.push(saver.save(BlobType::Data, &c, false).await?.0);
+    }
+    Ok(TableManifest {
+        name: t.name.clone(),
+        create: t.create.clone(),
+        columns: t.columns.clone(),
+        primary_key: t.primary_key.clone(),
+        mode: TableMode::Stream,
+        rows,
+        bytes,
+        checksum,
+        pages: Vec::new(),
+        blobs,
+    })
+}

@@ -1,0 +1,71 @@
+//! Where table data comes from: a live MariaDB/MySQL connection (native),
+//! a SQL dump file, or (in the browser) the WordPress plugin's export API.
+
+use super::{Checksum, PageChecksum, TableInfo};
+use crate::error::Result;
+
+/// Key statistics of a paged table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyStats {
+    /// Rows.
+    pub count: u64,
+    /// Smallest key (0 when empty).
+    pub min: i128,
+    /// Largest key (0 when empty).
+    pub max: i128,
+}
+
+/// A database to back up.
+///
+/// All reads of one backup should see one consistent state; [`DbSource::begin`]
+/// says which consistency the source achieved.
+#[async_trait::async_trait(?Send)]
+pub trait DbSource {
+    /// Describes the source for the snapshot (`mysql://host:port/db`).
+    fn describe(&self) -> String;
+
+    /// The database name.
+    fn database(&self) -> String;
+
+    /// Starts reading; returns the consistency achieved (`transaction`,
+    /// `per-page`, `dump`).
+    async fn begin(&mut self) -> Result<String>;
+
+    /// Database server version, when known.
+    async fn server_version(&mut self) -> Result<String>;
+
+    /// The base tables to back up, in name order.
+    async fn tables(&mut self) -> Result<Vec<TableInfo>>;
+
+    /// Whether the source computes checksums (dump files do not).
+    fn has_checksums(&self) -> bool;
+
+    /// Key statistics of a paged table.
+    async fn key_stats(&mut self, t: &TableInfo, key: &str) -> Result<KeyStats>;
+
+    /// Per-page checksums at `width`, ascending by page.
+    async fn page_checksums(
+        &mut self,
+        t: &TableInfo,
+        key: &str,
+        width: u64,
+    ) -> Result<Vec<PageChecksum>>;
+
+    /// The whole-table checksum.
+    async fn table_checksum(&mut self, t: &TableInfo) -> Result<Checksum>;
+
+    /// The serialized rows of page `page`.
+    async fn read_page(
+        &mut self,
+        t: &TableInfo,
+        key: &str,
+        page: i64,
+        width: u64,
+    ) -> Result<Vec<u8>>;
+
+    /// A batch of serialized rows of a streamed table (empty when done).
+    async fn read_stream(&mut self, t: &TableInfo, offset: u64, limit: u64) -> Result<Vec<u8>>;
+
+    /// Ends reading (commits the read transaction).
+    async fn finish(&mut self) -> Result<()>;
+}

@@ -1,0 +1,176 @@
+//! Locks: which processes work on the repository.
+//!
+//! A lock is a sealed JSON object under `locks/<id>`. Backups take shared
+//! locks; operations that delete data (prune, key removal) take an exclusive
+//! lock and refuse to run beside any other lock. A lock not refreshed for
+//! [`STALE_AFTER_SECS`] is stale and ignored (then removed).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::Repository;
+use crate::error::{Error, Result};
+use crate::id::Id;
+use crate::storage::FileKind;
+
+/// A lock older than this (30 minutes, as restic) is stale.
+pub const STALE_AFTER_SECS: i64 = 30 * 60;
+/// Locks are refreshed this often during long operations.
+pub const REFRESH_AFTER_SECS: i64 = 5 * 60;
+
+/// A lock object.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LockFile {
+    /// When the lock was taken or last refreshed.
+    pub time: DateTime<Utc>,
+    /// Exclusive or shared.
+    pub exclusive: bool,
+    /// Host of the holder.
+    pub hostname: String,
+    /// Process id of the holder (0 in a browser).
+    pub pid: u32,
+    /// What the holder does (`backup`, `prune`, ...).
+    #[serde(default)]
+    pub operation: String,
+}
+
+impl LockFile {
+    /// Whether the lock is stale at `now`.
+    pub fn is_stale(&self, now: DateTime<Utc>) -> bool {
+        (now - self.time).num_seconds() > STALE_AFTER_SECS
+    }
+}
+
+/// A held lock; call [`Lock::release`] when done.
+#[derive(Debug)]
+pub struct Lock {
+    id: Id,
+    file: LockFile,
+}
+
+impl Lock {
+    /// Takes a lock, after checking that no conflicting live lock exists.
+    ///
+    /// # Errors
+    /// [`Error::Locked`] when another process holds a conflicting lock.
+    pub async fn acquire(repo: &Repository, exclusive: bool, operation: &str) -> Result<Lock> {
+        let now = Utc::now();
+        let file = LockFile {
+            time: now,
+            exclusive,
+            hostname: repo.hostname.clone(),
+            pid: pid(),
+            operation: operation.to_string(),
+        };
+        Self::check_conflicts(repo, exclusive, None).await?;
+        let id = repo.save_json(FileKind::Lock, &file).await?;
+        // Re-check: two processes may have written at the same moment. The
+        // one whose conflicting lock is visible backs off.
+        if let Err(e) = Self::check_conflicts(repo, exclusive, Some(id)).await {
+            repo.storage.delete(FileKind::Lock, &id.to_hex()).await?;
+            return Err(e);
+        }
+        Ok(Lock { id, file })
+    }
+
+    async fn check_conflicts(repo: &Repository, exclusive: bool, own: Option<Id>) -> Result<()> {
+        let now = Utc::now();
+        for obj in repo.storage.list(FileKind::Lock).await? {
+            let Ok(id) = Id::parse(&obj.name) else {
+                continue;
+            };
+            if Some(id) == own {
+                continue;
+            }
+            let lock: LockFile = match repo.load_json(FileKind::Lock, &id).await {
+                Ok(l) => l,
+                // A lock removed meanwhile, or unreadable: not a live holder.
+                Err(_) => continue,
+            };
+            if lock.is_stale(now) {
+                let _ = repo.storage.delete(FileKind::Lock, &obj.name).await;
+                continue;
+            }
+            if exclusive || lock.exclusive {
+                return Err(Error::Locked {
+                    holder: format!(
+                        "{} on {} (pid {}{})",
+                        if lock.operation.is_empty() {
+                            "another process"
+                        } else {
+                            &lock.operation
+                        },
+                        lock.hostname,
+                        lock.pid,
+                        if lock.exclusive { ", exclusive" } else { "" }
+                    ),
+                    since: lock.time.to_rfc3339(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Refreshes the lock when it is older than [`REFRESH_AFTER_SECS`].
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub async fn refresh(&mut self, repo: &Repository) -> Result<()> {
+        let now = Utc::now();
+        if (now - self.file.time).num_seconds() < REFRESH_AFTER_SECS {
+            return Ok(());
+        }
+        let mut file = self.file.clone();
+        file.time = now;
+        let id = repo.save_json(FileKind::Lock, &file).await?;
+        repo.storage
+            .delete(FileKind::Lock, &self.id.to_hex())
+            .await?;
+        self.id = id;
+        self.file = file;
+        Ok(())
+    }
+
+    /// Removes the lock.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub async fn release(self, repo: &Repository) -> Result<()> {
+        repo.storage.delete(FileKind::Lock, &self.id.to_hex()).await
+    }
+}
+
+/// Removes every lock (`strongbox unlock --remove-all`) or only stale ones.
+///
+/// # Errors
+/// Storage errors.
+pub async fn remove_locks(repo: &Repository, all: bool) -> Result<usize> {
+    let now = Utc::now();
+    let mut n = 0;
+    for obj in repo.storage.list(FileKind::Lock).await? {
+        let Ok(id) = Id::parse(&obj.name) else {
+            continue;
+        };
+        let stale = match repo.load_json::<LockFile>(FileKind::Lock, &id).await {
+            Ok(l) => l.is_stale(now),
+            Err(_) => true,
+        };
+        if all || stale {
+            repo.storage.delete(FileKind::Lock, &obj.name).await?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// The process id, or 0 in a browser.
+fn pid() -> u32 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        0
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        std::process::id()
+    }
+}

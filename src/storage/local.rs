@@ -1,0 +1,241 @@
+//! A local directory (native only).
+//!
+//! Objects are written to a temporary name in the same folder, synced and
+//! renamed into place without replacing an existing object (hard link then
+//! unlink), so a crash never leaves a half-written object under its real name.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::{FileKind, ObjectInfo, Storage};
+use crate::error::{Error, Result};
+
+/// A repository in a local folder.
+#[derive(Debug, Clone)]
+pub struct LocalStorage {
+    root: PathBuf,
+}
+
+impl LocalStorage {
+    /// Storage rooted at `root` (created by `init` when missing).
+    pub fn new(root: impl Into<PathBuf>) -> LocalStorage {
+        LocalStorage { root: root.into() }
+    }
+
+    fn path(&self, kind: FileKind, name: &str) -> Result<PathBuf> {
+        if name.is_empty() || name.contains(['/', '\\', '\0']) || name.starts_with('.') {
+            return Err(Error::Invalid(format!("unsafe object name {name:?}")));
+        }
+        Ok(self.root.join(kind.path(name)))
+    }
+}
+
+fn io(op: &'static str, path: &Path, e: std::io::Error) -> Error {
+    if e.kind() == std::io::ErrorKind::StorageFull {
+        return Error::Storage {
+            op,
+            key: path.display().to_string(),
+            message:
+                "the disk is full: free space or use another repository; nothing was overwritten"
+                    .into(),
+            status: None,
+        };
+    }
+    Error::Storage {
+        op,
+        key: path.display().to_string(),
+        message: e.to_string(),
+        status: None,
+    }
+}
+
+fn put_sync(path: &Path, data: &[u8], kind: FileKind, name: &str) -> Result<()> {
+    let dir = path
+        .parent()
+        .ok_or_else(|| Error::Invalid("object path has no folder".into()))?;
+    std::fs::create_dir_all(dir).map_err(|e| io("creating", dir, e))?;
+    if path.exists() {
+        return Err(Error::AlreadyExists {
+            kind,
+            name: name.to_string(),
+        });
+    }
+    let mut tmp = tempfile_in(dir).map_err(|e| io("writing", dir, e))?;
+    let res = (|| {
+        tmp.1.write_all(data)?;
+        tmp.1.sync_all()
+    })();
+    if let Err(e) = res {
+        let _ = std::fs::remove_file(&tmp.0);
+        return Err(io("writing", path, e));
+    }
+    drop(tmp.1);
+    // hard_link fails if the target exists: never overwrite.
+    let linked = std::fs::hard_link(&tmp.0, path);
+    let _ = std::fs::remove_file(&tmp.0);
+    match linked {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(Error::AlreadyExists {
+            kind,
+            name: name.to_string(),
+        }),
+        Err(e) => Err(io("writing", path, e)),
+    }
+}
+
+fn tempfile_in(dir: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
+    let mut rnd = [0u8; 8];
+    crate::crypto::random_bytes(&mut rnd).map_err(|e| std::io::Error::other(e.to_string()))?;
+    let p = dir.join(format!(".tmp-{}", hex::encode(rnd)));
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&p)?;
+    Ok((p, f))
+}
+
+#[async_trait::async_trait]
+impl Storage for LocalStorage {
+    fn location(&self) -> String {
+        self.root.display().to_string()
+    }
+
+    async fn put(&self, kind: FileKind, name: &str, data: Vec<u8>) -> Result<()> {
+        let path = self.path(kind, name)?;
+        let name = name.to_string();
+        tokio::task::spawn_blocking(move || put_sync(&path, &data, kind, &name))
+            .await
+            .map_err(|e| Error::Invalid(format!("writer task failed: {e}")))?
+    }
+
+    async fn get(&self, kind: FileKind, name: &str) -> Result<Vec<u8>> {
+        let path = self.path(kind, name)?;
+        match tokio::fs::read(&path).await {
+            Ok(v) => Ok(v),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::NotFound {
+                kind,
+                name: name.to_string(),
+            }),
+            Err(e) => Err(io("reading", &path, e)),
+        }
+    }
+
+    async fn get_range(
+        &self,
+        kind: FileKind,
+        name: &str,
+        offset: u64,
+        length: u64,
+    ) -> Result<Vec<u8>> {
+        use tokio::io::{AsyncReadExt, AsyncSeekExt};
+        let path = self.path(kind, name)?;
+        let mut f = match tokio::fs::File::open(&path).await {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::NotFound {
+                    kind,
+                    name: name.to_string(),
+                })
+            }
+            Err(e) => return Err(io("reading", &path, e)),
+        };
+        let size = f
+            .metadata()
+            .await
+            .map_err(|e| io("reading", &path, e))?
+            .len();
+        if offset.checked_add(length).is_none_or(|end| end > size) {
+            return Err(Error::Storage {
+                op: "reading",
+                key: path.display().to_string(),
+                message: format!(
+                    "range {offset}+{length} is beyond the object's {size} bytes (truncated?)"
+                ),
+                status: None,
+            });
+        }
+        f.seek(std::io::SeekFrom::Start(offset))
+            .await
+            .map_err(|e| io("reading", &path, e))?;
+        let mut buf = vec![0u8; length as usize];
+        f.read_exact(&mut buf)
+            .await
+            .map_err(|e| io("reading", &path, e))?;
+        Ok(buf)
+    }
+
+    async fn stat(&self, kind: FileKind, name: &str) -> Result<Option<u64>> {
+        let path = self.path(kind, name)?;
+        match tokio::fs::metadata(&path).await {
+            Ok(m) => Ok(Some(m.len())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io("reading", &path, e)),
+        }
+    }
+
+    async fn list(&self, kind: FileKind) -> Result<Vec<ObjectInfo>> {
+        let root = self.root.clone();
+        tokio::task::spawn_blocking(move || list_sync(&root, kind))
+            .await
+            .map_err(|e| Error::Invalid(format!("listing task failed: {e}")))?
+    }
+
+    async fn delete(&self, kind: FileKind, name: &str) -> Result<()> {
+        let path = self.path(kind, name)?;
+        match tokio::fs::remove_file(&path).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(io("deleting", &path, e)),
+        }
+    }
+}
+
+fn list_sync(root: &Path, kind: FileKind) -> Result<Vec<ObjectInfo>> {
+    let mut out = Vec::new();
+    if kind == FileKind::Config {
+        if let Ok(m) = std::fs::metadata(root.join("config")) {
+            out.push(ObjectInfo {
+                name: "config".into(),
+                size: m.len(),
+            });
+        }
+        return Ok(out);
+    }
+    let dir = root.join(kind.dir());
+    let dirs: Vec<PathBuf> = if kind == FileKind::Pack {
+        match std::fs::read_dir(&dir) {
+            Ok(rd) => rd
+                .filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| p.is_dir())
+                .collect(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(io("listing", &dir, e)),
+        }
+    } else {
+        vec![dir]
+    };
+    for d in dirs {
+        let rd = match std::fs::read_dir(&d) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(io("listing", &d, e)),
+        };
+        for e in rd {
+            let e = e.map_err(|e| io("listing", &d, e))?;
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') {
+                continue;
+            }
+            let m = e.metadata().map_err(|err| io("listing", &e.path(), err))?;
+            if m.is_file() {
+                out.push(ObjectInfo {
+                    name,
+                    size: m.len(),
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
