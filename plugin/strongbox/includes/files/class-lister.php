@@ -128,7 +128,8 @@ class Lister {
 			$path  = '' === $rel ? $name : $rel . '/' . $name;
 			$parts = explode( '/', $path );
 			$cmp   = self::compare( $parts, $state['cursor'] );
-			$is_ancestor_of_cursor = count( $parts ) < count( $state['cursor'] ) && array_slice( $state['cursor'], 0, count( $parts ) ) === $parts;
+			// The cursor itself or one of its ancestors: already emitted, but its subtree may not be.
+			$is_ancestor_of_cursor = 0 === $cmp || ( count( $parts ) < count( $state['cursor'] ) && array_slice( $state['cursor'], 0, count( $parts ) ) === $parts );
 			if ( $cmp <= 0 && ! $is_ancestor_of_cursor ) {
 				continue; // Emitted on an earlier page, with its whole subtree.
 			}
