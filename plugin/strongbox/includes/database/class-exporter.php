@@ -110,7 +110,7 @@ class Exporter {
 				)
 			);
 			$classes = array_column( $table['columns'], 'class' );
-			$cols    = implode( ', ', array_map( array( Schema::class, 'quote' ), array_column( $table['columns'], 'name' ) ) );
+			$cols    = implode( ', ', array_map( array( __CLASS__, 'select_expression' ), $table['columns'] ) );
 			$order   = implode( ', ', array_map( array( Schema::class, 'quote' ), $table['primary_key'] ? $table['primary_key'] : array_column( $table['columns'], 'name' ) ) );
 			$from    = ' FROM ' . Schema::quote( $table['name'] );
 
@@ -344,6 +344,19 @@ class Exporter {
 			$out['last']   = $cur;
 		}
 		return $out;
+	}
+
+	/**
+	 * Select-list expression of a column. BIT columns are read as CAST(... AS BINARY):
+	 * mysqlnd turns BIT values of the text protocol into decimal digits, while the
+	 * format wants the value's bytes (ceil(M/8) bytes, big-endian), as on the wire.
+	 *
+	 * @param array $col Column description.
+	 * @return string
+	 */
+	public static function select_expression( array $col ) {
+		$q = Schema::quote( $col['name'] );
+		return 'bit' === strtolower( $col['data_type'] ) ? 'CAST(' . $q . ' AS BINARY)' : $q;
 	}
 
 	/**
