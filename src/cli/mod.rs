@@ -16,7 +16,7 @@ use strongbox::db::dump::DumpSource;
 use strongbox::db::restore::{restore_table, ScriptSink, MAX_STATEMENT, SESSION_PREAMBLE};
 use strongbox::db::source::DbSource;
 use strongbox::native::fs::{LocalFiles, LocalTarget};
-use strongbox::native::mysql::{DbConfig, MysqlSink, MysqlSource};
+use strongbox::native::mysql::{DbConfig, MysqlSource};
 use strongbox::repo::{InitOptions, Repository};
 use strongbox::storage::local::LocalStorage;
 use strongbox::storage::DynStorage;
@@ -860,52 +860,10 @@ async fn restore(
             }
         }
         if let Some(cfg) = db_cfg {
-            // All tables go to staging names first, then one RENAME TABLE
-            // swaps them in atomically: the shop is never half-restored.
-            let mut sink = MysqlSink {
-                conn: cfg.connect()?,
-            };
-            for s in SESSION_PREAMBLE {
-                strongbox::db::restore::SqlSink::execute(&mut sink, s.as_bytes().to_vec()).await?;
-            }
-            let mut renames = Vec::new();
-            let mut drops = Vec::new();
-            for (i, m) in manifests.iter().enumerate() {
-                let staging = format!("_sbx_new_{i}");
-                let old = format!("_sbx_old_{i}");
-                stats.rows +=
-                    restore_table(&repo, &index, m, &staging, &mut sink, MAX_STATEMENT, &bar)
-                        .await?;
-                stats.tables += 1;
-                renames.push((m.name.clone(), staging, old));
-            }
-            let q = strongbox::db::quote_ident;
-            let exists: Vec<String> = {
-                use mysql::prelude::Queryable;
-                sink.conn.query("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()")?
-            };
-            let mut parts = Vec::new();
-            for (name, staging, old) in &renames {
-                if exists.contains(name) {
-                    parts.push(format!("{} TO {}", q(name), q(old)));
-                    drops.push(old.clone());
-                }
-                parts.push(format!("{} TO {}", q(staging), q(name)));
-            }
-            if !parts.is_empty() {
-                strongbox::db::restore::SqlSink::execute(
-                    &mut sink,
-                    format!("RENAME TABLE {}", parts.join(", ")).into_bytes(),
-                )
-                .await?;
-            }
-            for d in drops {
-                strongbox::db::restore::SqlSink::execute(
-                    &mut sink,
-                    format!("DROP TABLE {}", q(&d)).into_bytes(),
-                )
-                .await?;
-            }
+            stats.rows +=
+                strongbox::native::mysql::restore_database(&repo, &index, &manifests, &cfg, &bar)
+                    .await?;
+            stats.tables += manifests.len() as u64;
         }
     }
     bar.finish();
