@@ -50,6 +50,21 @@ class Stream_Response extends \WP_REST_Response {
 		if ( 'HEAD' === $request->get_method() ) {
 			return true;
 		}
+		// Some WordPress builds send the no-cache headers after this filter: send them
+		// now, before the first byte, and tell WordPress they are done.
+		if ( ! headers_sent() ) {
+			foreach ( wp_get_nocache_headers() as $name => $value ) {
+				if ( '' === $value || false === $value ) {
+					header_remove( $name );
+				} else {
+					header( $name . ': ' . $value );
+				}
+			}
+		}
+		if ( ! headers_sent() ) {
+			header( 'Cache-Control: no-store, no-cache, must-revalidate, max-age=0' );
+		}
+		add_filter( 'rest_send_nocache_headers', '__return_false', PHP_INT_MAX );
 		while ( ob_get_level() > 0 ) {
 			ob_end_clean();
 		}
