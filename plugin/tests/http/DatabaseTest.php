@@ -215,6 +215,27 @@ class DatabaseTest extends SB_Http_Test_Case {
 		$this->assertSame( $p1['3'] . $p1['1500'], $from->body, 'from_page resumes' );
 	}
 
+	/**
+	 * The fallback for hosts that cut long requests: bounded responses that say where to resume.
+	 */
+	public function test_bounded_responses_resume_page_by_page() {
+		list( $bytes ) = self::expected( 'wp_usermeta', 0 );
+		$got           = '';
+		$from          = null;
+		$requests      = 0;
+		do {
+			$r    = self::api( 'GET', '/db/tables/wp_usermeta/rows?width=256&max_pages=3' . ( null === $from ? '' : '&from_page=' . $from ) );
+			$ctl  = self::control( $r->body );
+			$done = end( $ctl );
+			$this->assertSame( 'done', $done[0] );
+			$got .= self::rows_only( $r->body );
+			$from = $done[1]['complete'] ? null : $done[1]['resume']['from_page'];
+			++$requests;
+		} while ( null !== $from && $requests < 100 );
+		$this->assertGreaterThan( 2, $requests );
+		$this->assertSame( md5( $bytes ), md5( $got ) );
+	}
+
 	public function test_streamed_tables_without_integer_key() {
 		foreach ( array( 'wp_sb_nopk', 'wp_sb_strpk', 'wp_analytics_pageviews', 'wp_wfconfig' ) as $table ) {
 			list( $bytes ) = self::expected( $table, 0 );

@@ -71,10 +71,17 @@ class Exporter {
 	 * @param callable $write       Receives bytes.
 	 * @param bool     $raw         Rows only, no control lines.
 	 * @param int      $max_seconds Stop after the page that crosses this budget (0 = none).
+	 * @param int      $max_pages   Stop after this many pages in all (0 = none).
 	 */
-	public function stream( array $plan, callable $write, $raw = false, $max_seconds = 0 ) {
+	public function stream( array $plan, callable $write, $raw = false, $max_seconds = 0, $max_pages = 0 ) {
 		global $wpdb;
 		$start  = microtime( true );
+		$budget = array(
+			'start'   => $start,
+			'seconds' => (int) $max_seconds,
+			'pages'   => (int) $max_pages,
+			'done'    => 0,
+		);
 		$totals = array(
 			'rows'  => 0,
 			'bytes' => 0,
@@ -138,7 +145,7 @@ class Exporter {
 					$where      = ' WHERE ' . $k . ' >= ' . $lo;
 				}
 				$sql = 'SELECT ' . $k . ' DIV ' . $w . ', ' . $cols . $from . $where . ' ORDER BY ' . $order;
-				$r   = $this->run_pages( $dbh, $sql, $classes, $write, $ctl, $start, $max_seconds );
+				$r   = $this->run_pages( $dbh, $sql, $classes, $write, $ctl, $budget );
 			} else {
 				$r = array(
 					'rows'  => 0,
@@ -158,7 +165,7 @@ class Exporter {
 					$r['rows']  += $one['rows'];
 					$r['bytes'] += $one['bytes'];
 					$r['last']   = (string) $p;
-					if ( $max_seconds > 0 && microtime( true ) - $start > $max_seconds ) {
+					if ( self::over_budget( $budget ) ) {
 						$r['stop'] = true;
 						break;
 					}
@@ -175,6 +182,8 @@ class Exporter {
 					'plan_index' => $index,
 					'table'      => $table['name'],
 					'after_page' => $r['last'],
+					// Pages are contiguous key ranges: the next request asks from_page = after_page + 1.
+					'from_page'  => null === $r['last'] || abs( (float) $r['last'] ) > 9.0e15 ? null : (string) ( (int) $r['last'] + 1 ),
 				);
 				break;
 			}
@@ -262,11 +271,10 @@ class Exporter {
 	 * @param string[] $classes     Column classes (without the page column).
 	 * @param callable $write       Writer.
 	 * @param callable $ctl         Control-line writer.
-	 * @param float    $start       Start time.
-	 * @param int      $max_seconds Budget.
+	 * @param array    $budget      Time and page budget (updated).
 	 * @return array
 	 */
-	private function run_pages( $dbh, $sql, array $classes, callable $write, callable $ctl, $start, $max_seconds ) {
+	private function run_pages( $dbh, $sql, array $classes, callable $write, callable $ctl, array &$budget ) {
 		$res = mysqli_query( $dbh, $sql, MYSQLI_USE_RESULT );
 		if ( false === $res ) {
 			return self::db_error( $dbh );
@@ -301,7 +309,7 @@ class Exporter {
 					$out['rows']  += $prows;
 					$out['bytes'] += $pbyte;
 					$out['last']   = $cur;
-					if ( $max_seconds > 0 && microtime( true ) - $start > $max_seconds ) {
+					if ( self::over_budget( $budget ) ) {
 						$out['stop'] = true;
 						break;
 					}
@@ -344,6 +352,18 @@ class Exporter {
 			$out['last']   = $cur;
 		}
 		return $out;
+	}
+
+	/**
+	 * Counts a finished page and tells whether the response should end here.
+	 *
+	 * @param array $budget Budget (updated).
+	 * @return bool
+	 */
+	private static function over_budget( array &$budget ) {
+		++$budget['done'];
+		return ( $budget['pages'] > 0 && $budget['done'] >= $budget['pages'] )
+			|| ( $budget['seconds'] > 0 && microtime( true ) - $budget['start'] > $budget['seconds'] );
 	}
 
 	/**

@@ -50,6 +50,7 @@ class Database_Controller extends Controller {
 			'raw'         => array( 'type' => 'boolean', 'default' => false ),
 			'snapshot'    => array( 'type' => 'boolean', 'default' => true ),
 			'max_seconds' => array( 'type' => 'integer', 'default' => 0, 'minimum' => 0, 'maximum' => 86400 ),
+			'max_pages'   => array( 'type' => 'integer', 'default' => 0, 'minimum' => 0 ),
 		);
 		$this->route( '/db/tables', array( array( 'GET', array( $this, 'list_tables' ), array( 'exact' => array( 'type' => 'boolean', 'default' => false ) ) ) ) );
 		$this->route( '/db/tables/' . $table, array( array( 'GET', array( $this, 'get_table' ) ) ) );
@@ -73,6 +74,7 @@ class Database_Controller extends Controller {
 						),
 						'snapshot'    => array( 'type' => 'boolean', 'default' => true ),
 						'max_seconds' => array( 'type' => 'integer', 'default' => 0, 'minimum' => 0, 'maximum' => 86400 ),
+						'max_pages'   => array( 'type' => 'integer', 'default' => 0, 'minimum' => 0 ),
 					),
 				),
 			)
@@ -209,7 +211,7 @@ class Database_Controller extends Controller {
 		if ( is_wp_error( $item ) ) {
 			return $item;
 		}
-		return $this->stream( array( $item ), (bool) $request['snapshot'], (bool) $request['raw'], (int) $request['max_seconds'] );
+		return $this->stream( array( $item ), (bool) $request['snapshot'], (bool) $request['raw'], (int) $request['max_seconds'], (int) $request['max_pages'] );
 	}
 
 	/**
@@ -230,7 +232,7 @@ class Database_Controller extends Controller {
 		if ( ! $plan ) {
 			return self::error( 'strongbox_export_empty', __( 'Name at least one table to export.', 'strongbox' ) );
 		}
-		return $this->stream( $plan, (bool) $request['snapshot'], false, (int) $request['max_seconds'] );
+		return $this->stream( $plan, (bool) $request['snapshot'], false, (int) $request['max_seconds'], (int) $request['max_pages'] );
 	}
 
 	/**
@@ -303,15 +305,16 @@ class Database_Controller extends Controller {
 	 * @param array $plan        Plan.
 	 * @param bool  $snapshot    Try a consistent snapshot.
 	 * @param bool  $raw         Rows only.
-	 * @param int   $max_seconds Budget.
+	 * @param int   $max_seconds Time budget (0 = none).
+	 * @param int   $max_pages   Page budget (0 = none).
 	 * @return Stream_Response
 	 */
-	private function stream( array $plan, $snapshot, $raw, $max_seconds ) {
+	private function stream( array $plan, $snapshot, $raw, $max_seconds, $max_pages ) {
 		$exporter    = new Exporter();
 		$consistency = $exporter->begin( $plan, $snapshot );
 		return new Stream_Response(
-			static function ( $write ) use ( $exporter, $plan, $raw, $max_seconds ) {
-				$exporter->stream( $plan, $write, $raw, $max_seconds );
+			static function ( $write ) use ( $exporter, $plan, $raw, $max_seconds, $max_pages ) {
+				$exporter->stream( $plan, $write, $raw, $max_seconds, $max_pages );
 			},
 			array(
 				'Content-Type'            => 'application/vnd.strongbox.rows; charset=binary',
