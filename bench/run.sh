@@ -133,12 +133,14 @@ record corpus dump_bytes "$(size_of "$W/dump/$DB_NAME.sql")"
 
 # ---------------------------------------------------------------- tools
 RR="$W/repos/restic" BR="$W/repos/borg" SR="$W/repos/strongbox"
+SBQ=()  # no progress bars in the logs, when the CLI has the flag
+if has_tool strongbox && "$SB" --help 2>/dev/null | grep -q -- '--quiet'; then SBQ=(-q); fi
 SB_DB=(--db-host 127.0.0.1 --db-port "$DB_PORT" --db-user wp --db-password wp --db-name "$DB_NAME")
 
 init_tools() {
   if has_tool restic; then measure init restic -- restic -r "$RR" init; fi
   if has_tool borg; then measure init borg -- borg init --encryption=repokey "$BR"; fi
-  if has_tool strongbox; then measure init strongbox -- "$SB" -r "$SR" init; fi
+  if has_tool strongbox; then measure init strongbox -- "$SB" "${SBQ[@]}" -r "$SR" init; fi
 }
 backup_all() {  # $1 = step name, $2 = borg archive name
   if has_tool restic; then
@@ -153,7 +155,7 @@ backup_all() {  # $1 = step name, $2 = borg archive name
   fi
   if has_tool strongbox; then
     local before; before="$(size_of "$SR")"
-    measure "$1" strongbox -- "$SB" -r "$SR" backup --files "$W/site" "${SB_DB[@]}"
+    measure "$1" strongbox -- "$SB" "${SBQ[@]}" -r "$SR" backup --files "$W/site" "${SB_DB[@]}"
     record "$1" strongbox "$(( $(size_of "$SR") - before ))"
   fi
 }
@@ -194,11 +196,11 @@ if has_tool strongbox; then
   if "$SB" restore --help 2>/dev/null | grep -q -- '--sql-dir'; then
     RESTORE_ARGS+=(--sql-dir "$W/restore/strongbox/sql")
   fi
-  measure restore strongbox -- "$SB" -r "$SR" restore latest "${RESTORE_ARGS[@]}"
+  measure restore strongbox -- "$SB" "${SBQ[@]}" -r "$SR" restore latest "${RESTORE_ARGS[@]}"
   verify strongbox "$W/restore/strongbox/files" -
   record restore strongbox_sql_bytes "$(size_of "$W/restore/strongbox" 2>/dev/null || echo 0)"
   [[ $KEEP -eq 1 ]] || rm -rf "$W/restore/strongbox"
-  measure check strongbox -- "$SB" -r "$SR" check --read-data
+  measure check strongbox -- "$SB" "${SBQ[@]}" -r "$SR" check --read-data
 fi
 for t in restic borg strongbox; do
   if has_tool "$t"; then record final "$t" "$(size_of "$W/repos/$t")"; fi
@@ -206,5 +208,5 @@ done
 
 # ---------------------------------------------------------------- report
 python3 bench/report.py "$OUT" "$MODE" "$SCALE" "$ORDERS" "$SEED" \
-  "$(restic version | head -1)" "$(borg --version)" "$([[ -x "$SB" ]] && "$SB" --version 2>/dev/null || echo 'strongbox: not built')"
+  "$(restic version | head -1)" "$(borg --version)" "$(if has_tool strongbox; then echo "$("$SB" --version 2>/dev/null) ($SB)"; else echo "strongbox: not run ($SB missing or not selected)"; fi)"
 say "done: $OUT/results.md"
