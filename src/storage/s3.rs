@@ -140,6 +140,16 @@ impl S3Config {
         if rest.starts_with("//") {
             return Err(invalid(s, "the service address is missing"));
         }
+        // The URL parser resolves `.` and `..`, which would silently move
+        // the repository: refuse them in the raw text.
+        let raw_path = rest.split_once("://").map_or("", |(_, r)| r);
+        let dot_segment = raw_path.split(['/', '?', '#']).skip(1).any(|seg| {
+            let seg = seg.to_ascii_lowercase().replace("%2e", ".");
+            seg == "." || seg == ".."
+        });
+        if dot_segment {
+            return Err(invalid(s, "the path may not contain . or .."));
+        }
         let url = Url::parse(rest).map_err(|e| invalid(s, e))?;
         if url.scheme() != "http" && url.scheme() != "https" {
             return Err(invalid(s, "the scheme must be http or https"));
@@ -170,9 +180,6 @@ impl S3Config {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
         {
             return Err(invalid(s, format!("{bucket:?} is not a bucket name")));
-        }
-        if segments.iter().any(|p| p == "." || p == "..") {
-            return Err(invalid(s, "the prefix may not contain . or .."));
         }
         let prefix = segments.join("/");
         let local = match host {
@@ -1302,6 +1309,8 @@ mod tests {
             "s3:https://host/bucket?x=1",
             "s3:https://host/bu%2Fcket",
             "s3:https://host/bucket/../x",
+            "s3:https://host/bucket/%2E%2e/x",
+            "s3:https://host/./bucket",
             "s3:not a url",
         ] {
             assert!(
@@ -1317,7 +1326,7 @@ mod tests {
             .unwrap()
             .with_multipart(1, 1024);
         assert!(matches!(c.validate(), Err(Error::Invalid(_))));
-        assert!(S3Storage::with_client(c, reqwest::Client::new()).is_err());
+        assert!(S3Storage::new(c).is_err());
     }
 
     #[test]
