@@ -194,6 +194,20 @@ class DatabaseTest extends SB_Http_Test_Case {
 		}
 	}
 
+	public function test_manifests_of_several_tables_in_one_request() {
+		$r = self::api( 'POST', '/db/manifests', array( 'tables' => array( array( 'table' => 'wp_posts' ), array( 'table' => 'wp_sb_edge', 'width' => 1 ), array( 'table' => 'wp_sb_nopk' ) ) ) );
+		$this->assertSame( 200, $r->status, $r->body );
+		$m = $r->json()['manifests'];
+		$this->assertCount( 3, $m );
+		$one = self::api( 'GET', '/db/tables/wp_posts/manifest' )->json();
+		unset( $one['seconds'], $m[0]['seconds'] );
+		$this->assertSame( $one, $m[0] );
+		$this->assertSame( 1, $m[1]['width'] );
+		$this->assertFalse( $m[2]['paged'] );
+		$this->assertError( 404, 'strongbox_table_not_found', self::api( 'POST', '/db/manifests', array( 'tables' => array( array( 'table' => 'wp_posts' ), array( 'table' => 'wp_users`' ) ) ) ) );
+		$this->assertError( 400, 'strongbox_width_invalid', self::api( 'POST', '/db/manifests', array( 'tables' => array( array( 'table' => 'wp_posts', 'width' => '1024; DROP' ) ) ) ) );
+	}
+
 	public function test_negative_and_zero_keys_and_page_subsets() {
 		$m = self::api( 'GET', '/db/tables/wp_sb_edge/manifest?width=1' )->json();
 		$this->assertSame( array( '-5', '0', '3', '1500' ), array_column( $m['pages'], 'p' ) );

@@ -43,6 +43,7 @@ class SecurityMatrixTest extends SB_Http_Test_Case {
 			'/db/tables/(?P<table>[^/]+)/manifest'          => array( 'GET', '/db/tables/wp_users/manifest' ),
 			'/db/tables/(?P<table>[^/]+)/rows'              => array( 'GET', '/db/tables/wp_users/rows' ),
 			'/db/export'                                    => array( 'POST', '/db/export', array( 'tables' => array( array( 'table' => 'wp_users' ) ) ) ),
+			'/db/manifests'                                 => array( 'POST', '/db/manifests', array( 'tables' => array( array( 'table' => 'wp_users' ) ) ) ),
 			'/restore/sessions'                             => array( 'POST', '/restore/sessions', array( 'confirm' => 'not confirmed' ) ),
 			'/restore/sessions/current'                     => array( 'GET', '/restore/sessions/current' ),
 			'/restore/sessions/(?P<id>[0-9a-f]{32})'         => array( 'GET', "/restore/sessions/$sid" ),

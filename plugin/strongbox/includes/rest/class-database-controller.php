@@ -60,6 +60,23 @@ class Database_Controller extends Controller {
 		);
 		$this->route( '/db/tables/' . $table . '/rows', array( array( 'GET', array( $this, 'rows' ), $rows ) ) );
 		$this->route(
+			'/db/manifests',
+			array(
+				array(
+					'POST',
+					array( $this, 'manifests' ),
+					array(
+						'tables' => array(
+							'type'     => 'array',
+							'required' => true,
+							'maxItems' => self::MAX_TABLES,
+							'items'    => array( 'type' => 'object' ),
+						),
+					),
+				),
+			)
+		);
+		$this->route(
 			'/db/export',
 			array(
 				array(
@@ -191,6 +208,37 @@ class Database_Controller extends Controller {
 				'seconds' => round( microtime( true ) - $start, 3 ),
 			)
 		);
+	}
+
+	/**
+	 * POST /db/manifests: the manifests of several tables in one request
+	 * (body {"tables": [{"table": "wp_posts", "width": 1024}, ...]}; width optional).
+	 *
+	 * @param \WP_REST_Request $request Request.
+	 * @return \WP_REST_Response|\WP_Error
+	 */
+	public function manifests( \WP_REST_Request $request ) {
+		if ( function_exists( 'set_time_limit' ) ) {
+			@set_time_limit( 0 ); // phpcs:ignore WordPress.PHP.NoSilencedErrors -- may be disabled by the host.
+		}
+		$out = array();
+		foreach ( (array) $request['tables'] as $spec ) {
+			$spec = (array) $spec;
+			$sub  = new \WP_REST_Request( 'GET', '/strongbox/v1/db/tables/x/manifest' );
+			$sub->set_url_params( array( 'table' => isset( $spec['table'] ) ? $spec['table'] : null ) );
+			if ( isset( $spec['width'] ) ) {
+				if ( ! is_int( $spec['width'] ) ) {
+					return self::error( 'strongbox_width_invalid', __( 'The page width must be a power of two between 1 and 2^40.', 'strongbox' ) );
+				}
+				$sub->set_param( 'width', $spec['width'] );
+			}
+			$one = $this->manifest( $sub );
+			if ( is_wp_error( $one ) ) {
+				return $one;
+			}
+			$out[] = $one->get_data();
+		}
+		return new \WP_REST_Response( array( 'manifests' => $out ) );
 	}
 
 	/**
