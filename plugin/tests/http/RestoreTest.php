@@ -213,7 +213,9 @@ class RestoreTest extends SB_Http_Test_Case {
 	public function test_commit_makes_the_restore_final_and_accepts_the_session_key_after_swap() {
 		global $wpdb;
 		list( $sid, $h ) = $this->open();
-		$this->stage( $sid, $h, 'wp_sb_commit', 'CREATE TABLE `wp_sb_commit` (id int NOT NULL, v varchar(20) NULL, PRIMARY KEY (id)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4', "(1,'new')\n(0,'zero stays zero')\n(3,'a:1:{s:1:\"u\";s:3:\"new\";}')\n" );
+		$this->stage( $sid, $h, 'wp_sb_commit', 'CREATE TABLE `wp_sb_commit` (id int NOT NULL, v varchar(60) NULL, PRIMARY KEY (id)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4', "(1,'new')\n(0,'zero stays zero')\n(3,'a:1:{s:1:\"u\";s:3:\"new\";}')\n" );
+		$sr = self::api( 'POST', "/restore/sessions/$sid/search-replace", array( 'from' => 'new', 'to' => 'brand-new' ), $h );
+		$this->assertSame( 200, $sr->status, $sr->body );
 		$key_only = array( end( $h ) );
 		$this->assertError( 401, 'strongbox_unauthorized', self::api( 'POST', "/restore/sessions/$sid/commit", null, $key_only ), 'the key alone is not enough before the swap' );
 		$this->assertError( 409, 'strongbox_restore_state', self::api( 'POST', "/restore/sessions/$sid/commit", null, $h ) );
@@ -225,6 +227,9 @@ class RestoreTest extends SB_Http_Test_Case {
 		$this->assertSame( 'committed', $r->json()['state'] );
 		$this->assertSame( array( '0', '1', '3' ), $wpdb->get_col( 'SELECT id FROM wp_sb_commit ORDER BY id' ) );
 		$this->assertSame( 'zero stays zero', $wpdb->get_var( 'SELECT v FROM wp_sb_commit WHERE id = 0' ) );
+		$this->assertSame( 'brand-new', $wpdb->get_var( 'SELECT v FROM wp_sb_commit WHERE id = 1' ) );
+		$this->assertSame( 'a:1:{s:1:"u";s:9:"brand-new";}', $wpdb->get_var( 'SELECT v FROM wp_sb_commit WHERE id = 3' ), 'serialized lengths follow the replacement' );
+		$this->assertSame( array( 'u' => 'brand-new' ), unserialize( $wpdb->get_var( 'SELECT v FROM wp_sb_commit WHERE id = 3' ) ) );
 		$this->assertSame( array(), $wpdb->get_col( "SHOW TABLES LIKE 'strongbox\\_%'" ) );
 		$this->assertSame( 200, self::visit()->status );
 	}
