@@ -299,7 +299,7 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn open_storage(repo: Option<&str>) -> Result<DynStorage> {
+async fn open_storage(repo: Option<&str>, create: bool) -> Result<DynStorage> {
     let repo =
         repo.ok_or_else(|| anyhow!("no repository: pass -r/--repo or set STRONGBOX_REPOSITORY"))?;
     if repo.starts_with("s3:") {
@@ -307,13 +307,18 @@ fn open_storage(repo: Option<&str>) -> Result<DynStorage> {
             .context("an S3 repository needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")?;
         let secret = std::env::var("AWS_SECRET_ACCESS_KEY")
             .context("an S3 repository needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")?;
-        return s3_storage(repo, access, secret);
+        return s3_storage(repo, access, secret, create).await;
     }
     let path = repo.strip_prefix("local:").unwrap_or(repo);
     Ok(Arc::new(LocalStorage::new(path)))
 }
 
-fn s3_storage(repo: &str, access: String, secret: String) -> Result<DynStorage> {
+async fn s3_storage(
+    repo: &str,
+    access: String,
+    secret: String,
+    create_bucket: bool,
+) -> Result<DynStorage> {
     use strongbox::storage::s3::{S3Config, S3Storage};
     let mut cfg = S3Config::from_repo_url(repo, access, secret)?;
     if let Ok(region) = std::env::var("AWS_DEFAULT_REGION").or_else(|_| std::env::var("AWS_REGION"))
@@ -324,6 +329,9 @@ fn s3_storage(repo: &str, access: String, secret: String) -> Result<DynStorage> 
         cfg.session_token = Some(token);
     }
     let s3 = S3Storage::new(cfg)?;
+    if create_bucket && s3.ensure_bucket().await? {
+        eprintln!("created bucket {}", s3.config().bucket);
+    }
     Ok(Arc::new(strongbox::storage::retry::Retrying::new(
         s3,
         6,
@@ -356,7 +364,7 @@ fn prompt_password(prompt: &str, confirm: bool) -> Result<String> {
 }
 
 async fn open_repo(cli: &Cli) -> Result<Repository> {
-    let storage = open_storage(cli.repo.as_deref())?;
+    let storage = open_storage(cli.repo.as_deref(), false).await?;
     // An unencrypted repository needs no passphrase: try without first only
     // when none is configured.
     let pass = match (&cli.password_file, std::env::var("STRONGBOX_PASSWORD")) {
@@ -403,7 +411,7 @@ async fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<u8> {
     let show_bar = !cli.quiet && !cli.json && std::io::stderr().is_terminal();
     match &cli.command {
         Command::Init(a) => {
-            let storage = open_storage(cli.repo.as_deref())?;
+            let storage = open_storage(cli.repo.as_deref(), true).await?;
             let mut opts = InitOptions {
                 encrypted: !a.no_encryption,
                 pack_size: a

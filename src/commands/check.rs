@@ -335,7 +335,7 @@ async fn collect_refs(
         if !refs.insert(t) {
             continue;
         }
-        if !cache.contains_key(&t) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = cache.entry(t) {
             let entry = match repo.read_json_blob::<Tree>(index, &t).await {
                 Ok(tree) => {
                     let (mut subs, mut content) = (Vec::new(), Vec::new());
@@ -350,7 +350,7 @@ async fn collect_refs(
                 }
                 Err(e) => Err(format!("tree {}: {e}", t.short())),
             };
-            cache.insert(t, entry);
+            slot.insert(entry);
         }
         match &cache[&t] {
             Ok((subs, content)) => {

@@ -230,7 +230,7 @@ fn first_ident(s: &str) -> Option<String> {
 /// Reads columns and primary key from a `CREATE TABLE` statement.
 fn parse_create(create: &str) -> Result<TableInfo> {
     let name = first_ident(
-        &create["CREATE TABLE".len()..]
+        create["CREATE TABLE".len()..]
             .trim_start()
             .trim_start_matches("IF NOT EXISTS"),
     )

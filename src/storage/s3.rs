@@ -445,6 +445,56 @@ impl S3Storage {
         .url
     }
 
+    /// Creates the bucket when it does not exist (as `init` does, like
+    /// restic). Returns whether it was created.
+    ///
+    /// # Errors
+    /// Storage errors, [`Error::AccessDenied`] when the key may not create
+    /// buckets (create it in the provider's console then).
+    pub async fn ensure_bucket(&self) -> Result<bool> {
+        let bucket = self.config.bucket.clone();
+        let op = Op {
+            what: "checking bucket",
+            key: &bucket,
+            object: None,
+        };
+        let resp = self.send(op, Method::HEAD, None, &[], &[], None).await?;
+        if resp.status().is_success() {
+            return Ok(false);
+        }
+        if resp.status() != StatusCode::NOT_FOUND {
+            return Err(Self::failure(op, resp).await);
+        }
+        let body = if self.config.region == DEFAULT_REGION {
+            Bytes::new()
+        } else {
+            Bytes::from(format!(
+                "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><LocationConstraint>{}</LocationConstraint></CreateBucketConfiguration>",
+                self.config.region
+            ))
+        };
+        let op = Op {
+            what: "creating bucket",
+            key: &bucket,
+            object: None,
+        };
+        let resp = self
+            .send(
+                op,
+                Method::PUT,
+                None,
+                &[],
+                &[("content-type", "application/xml")],
+                Some(body),
+            )
+            .await?;
+        if resp.status().is_success() {
+            Ok(true)
+        } else {
+            Err(Self::failure(op, resp).await)
+        }
+    }
+
     /// Sends one signed request; the body's SHA-256 is signed.
     async fn send(
         &self,
