@@ -22,10 +22,10 @@ use chrono::Utc;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto::Builder as ConnBuilder;
 use reqwest::Method;
+use strongbox::error::Error;
 use strongbox::storage::retry::Retrying;
 use strongbox::storage::s3::{S3Config, S3Storage};
 use strongbox::storage::{FileKind, Storage};
-use strongbox::error::Error;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -670,6 +670,10 @@ async fn moto_endpoint() -> Option<(String, Option<Moto>)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn moto_conditional_writes_multipart_and_retries() {
     let Some((endpoint, _moto)) = moto_endpoint().await else {
+        assert!(
+            std::env::var("STRONGBOX_REQUIRE_SERVICES").is_err(),
+            "STRONGBOX_REQUIRE_SERVICES is set but STRONGBOX_MOTO_ENDPOINT is not: start scripts/moto"
+        );
         println!("skipped: set STRONGBOX_MOTO_ENDPOINT=http://127.0.0.1:PORT (a running moto_server) or =spawn");
         return;
     };
