@@ -294,6 +294,15 @@ class Restore_Controller extends Controller {
 		if ( ( null !== $declared && (int) $declared > Session::MAX_BODY ) || strlen( $body ) > Session::MAX_BODY ) {
 			return self::error( 'strongbox_body_too_large', __( 'The request body is larger than 32 MiB; send the data in smaller pieces.', 'strongbox' ), 413 );
 		}
+		if ( null !== $declared && (int) $declared !== strlen( $body ) ) {
+			// Some PHP setups drop bodies above post_max_size: never mistake that for empty data.
+			return self::error(
+				'strongbox_body_truncated',
+				/* translators: %s: PHP's post_max_size */
+				sprintf( __( 'The request body did not arrive whole (PHP\'s post_max_size is %s); send smaller pieces.', 'strongbox' ), ini_get( 'post_max_size' ) ),
+				413
+			);
+		}
 		return $body;
 	}
 
