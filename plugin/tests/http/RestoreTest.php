@@ -277,6 +277,10 @@ class RestoreTest extends SB_Http_Test_Case {
 		$this->assertSame( 400, self::api( 'POST', '/restore/sessions', array() )->status );
 		$this->assertError( 400, 'rest_invalid_json', SB_Http::request( 'POST', self::API . '/restore/sessions', array_merge( SB_Auth::admin(), array( 'Content-Type: application/json' ) ), '{"confirm": "RESTORE",' ) );
 
+		// Staging tables of a session whose state was lost are dropped by the next open.
+		global $wpdb;
+		$wpdb->query( 'CREATE TABLE strongbox_n_deadbeef_0 (a int)' );
+
 		// Two opens at the same moment: exactly one wins.
 		$req   = array( 'POST', self::API . '/restore/sessions', array_merge( SB_Auth::admin(), array( 'Content-Type: application/json' ) ), json_encode( array( 'confirm' => 'RESTORE' ) ) );
 		$both  = SB_Http::multi( array( $req, $req ), 2 );
@@ -285,6 +289,7 @@ class RestoreTest extends SB_Http_Test_Case {
 		$this->assertSame( array( 201, 409 ), $codes );
 		$winner = 201 === $both[0]->status ? $both[0]->json() : $both[1]->json();
 		$sid    = $winner['id'];
+		$this->assertNull( $wpdb->get_var( "SHOW TABLES LIKE 'strongbox\\_n\\_deadbeef\\_0'" ), 'orphan staging table dropped' );
 		$h      = array_merge( SB_Auth::admin(), array( 'X-Strongbox-Session-Key: ' . $winner['key'] ) );
 
 		$this->assertError( 403, 'strongbox_restore_key_invalid', self::api( 'POST', "/restore/sessions/$sid/swap", null, SB_Auth::admin() ) );
@@ -311,7 +316,6 @@ class RestoreTest extends SB_Http_Test_Case {
 		foreach ( array( "(1,'a'),(2,'b'); DROP TABLE wp_users", "((SELECT user_pass FROM wp_users LIMIT 1),'a')", "(1)", "(1,'a',3)", "(1,'a') ON DUPLICATE KEY UPDATE v='x'", "(1,CONCAT('a','b'))", "(1,'a\\')" ) as $bad ) {
 			$this->assertError( 400, 'strongbox_row_invalid', SB_Http::request( 'POST', self::API . "/restore/sessions/$sid/tables/wp_sb_new/rows", array_merge( $h, array( 'Content-Type: application/octet-stream' ) ), "(7,'ok')\n" . $bad . "\n" ) );
 		}
-		global $wpdb;
 		$this->assertSame( '0', $wpdb->get_var( 'SELECT COUNT(*) FROM `strongbox_n_' . substr( $sid, 0, 8 ) . '_0`' ), 'a request with one bad row inserts nothing' );
 		$this->assertSame( 'wp_users', $wpdb->get_var( "SHOW TABLES LIKE 'wp_users'" ) );
 

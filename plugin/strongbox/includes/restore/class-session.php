@@ -99,6 +99,7 @@ final class Session {
 			return new \WP_Error( 'strongbox_restore_busy', __( 'Another restore session is already open. Finish or roll it back first.', 'strongbox' ), array( 'status' => 409 ) );
 		}
 		unlink( $tmp ); // phpcs:ignore WordPress.WP.AlternativeFunctions
+		self::drop_orphan_staging_tables();
 		$session = new self( $data );
 		if ( $session->data['maintenance'] ) {
 			Maintenance_Gate::enable( $session->data['expires'] );
@@ -106,6 +107,21 @@ final class Session {
 		$session->log( 'opened' );
 		$session->save();
 		return array( $session, $key );
+	}
+
+	/**
+	 * Drops staging tables left by a session whose state was lost (called while holding
+	 * the lock, so no live session owns them). Previous tables (strongbox_o_*) are never
+	 * dropped here: they may be the only copy of what a lost swap replaced.
+	 */
+	private static function drop_orphan_staging_tables() {
+		global $wpdb;
+		$names = $wpdb->get_col( $wpdb->prepare( 'SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE %s', 'strongbox\\_n\\_%' ) );
+		foreach ( $names as $name ) {
+			if ( preg_match( Schema::RESTORE_TABLE_PATTERN, $name ) ) {
+				$wpdb->query( 'DROP TABLE IF EXISTS ' . Schema::quote( $name ) ); // phpcs:ignore WordPress.DB.PreparedSQL -- name checked against the pattern.
+			}
+		}
 	}
 
 	/**
