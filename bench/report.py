@@ -15,7 +15,12 @@ sizes = {}
 for line in open(os.path.join(out, "sizes.tsv")):
     a, b, c = line.rstrip("\n").split("\t")
     sizes[(a, b)] = int(c)
-verify = {}
+verify, verify_db = {}, {}
+vdb = os.path.join(out, "verify-db.tsv")
+if os.path.exists(vdb):
+    for line in open(vdb):
+        t, ok = line.rstrip("\n").split("\t", 1)
+        verify_db[t] = ok
 vpath = os.path.join(out, "verify.tsv")
 if os.path.exists(vpath):
     for line in open(vpath):
@@ -62,6 +67,8 @@ for t in tools:
         "b2_wall": w2, "b2_cpu": c2, "b2_db": s2, "b2_added": sizes.get(("backup2", t), 0) / 1e6,
         "restore_wall": wall(get("restore", t)), "restore_cpu": cpu(get("restore", t)),
         "check_wall": wall(get("check", t)), "check_cpu": cpu(get("check", t)),
+        "rdb_wall": wall(get("restoredb", t)), "rdb_cpu": cpu(get("restoredb", t)),
+        "rdb_db": float(get("restoredb", t)["db_server_cpu_s"]) if get("restoredb", t) else None,
         "repo_final": sizes.get(("final", t), 0) / 1e6,
         "tool_only_b1_cpu": cpu(b1), "tool_only_b2_cpu": cpu(b2),
     }
@@ -71,6 +78,9 @@ COLS = [("b1_wall", "backup 1 wall s"), ("b1_cpu", "backup 1 CPU s"), ("b1_db", 
         ("b2_wall", "backup 2 wall s"), ("b2_cpu", "backup 2 CPU s"), ("b2_db", "backup 2 DB-server CPU s"),
         ("b2_added", "backup 2 added MB"), ("restore_wall", "restore wall s"), ("restore_cpu", "restore CPU s"),
         ("check_wall", "check read-all wall s"), ("check_cpu", "check read-all CPU s")]
+if any(get("restoredb", t) for t in tools):
+    COLS += [("rdb_wall", "restore into DB wall s"), ("rdb_cpu", "restore into DB client CPU s"),
+             ("rdb_db", "restore into DB server CPU s")]
 
 
 def fmt(v):
@@ -107,6 +117,8 @@ md.append("| backup 1 CPU s, tool only (no dump) | " + " | ".join(fmt(rows[t]["t
 md.append("| backup 2 CPU s, tool only (no dump) | " + " | ".join(fmt(rows[t]["tool_only_b2_cpu"]) for t in tools) + " |")
 md.append("| repo size at end MB | " + " | ".join(fmt(rows[t]["repo_final"]) for t in tools) + " |")
 md.append("| restore verified (files diff -r, dump cmp) | " + " | ".join(verify.get(t, "n/a") for t in tools) + " |")
+if verify_db:
+    md.append("| DB restore verified (CHECKSUM TABLE) | " + " | ".join(verify_db.get(t, "n/a") for t in tools) + " |")
 md.append("")
 if "restic" in rows:
     md.append("## Ratios vs restic (lower is better)\n")

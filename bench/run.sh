@@ -2,11 +2,13 @@
 # Benchmark: restic vs borg vs strongbox on a generated WooCommerce shop.
 # NOT part of the tests.
 #
-# Usage: bench/run.sh [--quick] [--scale S] [--orders N] [--tools restic,borg,strongbox] [--keep]
+# Usage: bench/run.sh [--quick] [--scale S] [--orders N] [--tools restic,borg,strongbox] [--restore-db] [--keep]
 #
 #   default  site files at scale 1 (about 1.3 GB) + a 100k-order shop database
 #   --quick  scale 0.05 and 5000 orders: checks the harness in a couple of minutes
 #   --tools  subset of restic,borg,strongbox (strongbox is skipped when its binary is missing)
+#   --restore-db  also restore the database into MariaDB (restic/borg: load the restored dump with
+#            the mariadb client; strongbox: restore --db-name) and compare CHECKSUM TABLE of every table
 #   --keep   keep the restored copies (deleted after verification by default)
 #
 # Steps, each timed with /usr/bin/time -v under `nice -n 10`:
@@ -30,6 +32,7 @@ SCALE=1
 ORDERS=100000
 TOOLS="restic,borg,strongbox"
 KEEP=0
+RESTORE_DB=0
 MODE=full
 SEED="${BENCH_SEED:-1}"
 DB_PORT="${BENCH_DB_PORT:-33307}"
@@ -43,6 +46,7 @@ while [[ $# -gt 0 ]]; do
     --orders) ORDERS="$2"; shift ;;
     --tools) TOOLS="$2"; shift ;;
     --keep) KEEP=1 ;;
+    --restore-db) RESTORE_DB=1 ;;
     -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "bench: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -178,9 +182,34 @@ verify() {  # tool, restored files dir, restored dump file (or -)
   printf '%s\t%s\n' "$1" "$ok" >>"$VERIFY"
   say "restore verification $1: $ok"
 }
+# restore_db TOOL -- command...: restore into a fresh database bench_restore_TOOL, compare checksums
+restore_db() {
+  local tool="$1" rdb="bench_restore_$1"; shift 2
+  scripts/mariadb client -e "DROP DATABASE IF EXISTS $rdb; CREATE DATABASE $rdb CHARACTER SET utf8mb4"
+  measure restoredb "$tool" -- "$@"
+  local tables q ok
+  tables="$(scripts/mariadb client -N -e "SELECT table_name FROM information_schema.tables WHERE table_schema='$DB_NAME' ORDER BY 1")"
+  q="CHECKSUM TABLE $(for t in $tables; do printf '%s.%s,' "$DB_NAME" "$t"; done | sed 's/,$//')"
+  scripts/mariadb client -N -e "$q" | sed "s/^$DB_NAME\.//" >"$OUT/logs/checksum-source.txt"
+  scripts/mariadb client -N -e "${q//$DB_NAME./$rdb.}" | sed "s/^$rdb\.//" >"$OUT/logs/checksum-$tool.txt"
+  if diff "$OUT/logs/checksum-source.txt" "$OUT/logs/checksum-$tool.txt" >"$OUT/logs/checksum-$tool.diff"; then
+    ok="all $(wc -l <"$OUT/logs/checksum-source.txt") tables equal"
+  else
+    ok="DIFFERENT: $(grep -c '^<' "$OUT/logs/checksum-$tool.diff") of $(wc -l <"$OUT/logs/checksum-source.txt") tables (logs/checksum-$tool.diff)"
+  fi
+  printf '%s\t%s\n' "$tool" "$ok" >>"$OUT/verify-db.tsv"
+  say "database restore verification $tool: $ok"
+  scripts/mariadb client -e "DROP DATABASE $rdb"
+}
+MYSQL_LOAD="mariadb --no-defaults --host=127.0.0.1 --port=$DB_PORT --user=wp --password=wp --default-character-set=utf8mb4"
+: >"$OUT/verify-db.tsv"
+
 if has_tool restic; then
   measure restore restic -- restic -r "$RR" restore latest --target "$W/restore/restic"
   verify restic "$W/restore/restic$W/site" "$W/restore/restic$W/dump/$DB_NAME.sql"
+  if [[ $RESTORE_DB -eq 1 ]]; then
+    restore_db restic -- sh -c "$MYSQL_LOAD bench_restore_restic < $(printf '%q' "$W/restore/restic$W/dump/$DB_NAME.sql")"
+  fi
   [[ $KEEP -eq 1 ]] || rm -rf "$W/restore/restic"
   measure check restic -- restic -r "$RR" check --read-data
 fi
@@ -188,6 +217,9 @@ if has_tool borg; then
   mkdir -p "$W/restore/borg"
   measure restore borg -- sh -c "cd $(printf '%q' "$W/restore/borg") && borg extract $(printf '%q' "$BR")::b2"
   verify borg "$W/restore/borg/site" "$W/restore/borg/dump/$DB_NAME.sql"
+  if [[ $RESTORE_DB -eq 1 ]]; then
+    restore_db borg -- sh -c "$MYSQL_LOAD bench_restore_borg < $(printf '%q' "$W/restore/borg/dump/$DB_NAME.sql")"
+  fi
   [[ $KEEP -eq 1 ]] || rm -rf "$W/restore/borg"
   measure check borg -- borg check --verify-data "$BR"
 fi
@@ -200,6 +232,10 @@ if has_tool strongbox; then
   verify strongbox "$W/restore/strongbox/files" -
   record restore strongbox_sql_bytes "$(size_of "$W/restore/strongbox" 2>/dev/null || echo 0)"
   [[ $KEEP -eq 1 ]] || rm -rf "$W/restore/strongbox"
+  if [[ $RESTORE_DB -eq 1 ]]; then
+    restore_db strongbox -- "$SB" "${SBQ[@]}" -r "$SR" restore latest --db-host 127.0.0.1 --db-port "$DB_PORT" \
+      --db-user wp --db-password wp --db-name bench_restore_strongbox
+  fi
   measure check strongbox -- "$SB" "${SBQ[@]}" -r "$SR" check --read-data
 fi
 for t in restic borg strongbox; do
