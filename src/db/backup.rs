@@ -90,7 +90,8 @@ async fn backup_paged(
     progress: &dyn Progress,
 ) -> Result<TableManifest> {
     // Keep the parent's width so page boundaries never move.
-    let prev_width = prev.and_then(|m| match &m.mode {
+    // (An empty table's width is provisional: chosen again once it has rows.)
+    let prev_width = prev.filter(|m| m.rows > 0).and_then(|m| match &m.mode {
         TableMode::Paged { key: k, width } if k == key => Some(*width),
         _ => None,
     });

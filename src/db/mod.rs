@@ -293,7 +293,7 @@ pub fn row_hash_sql(columns: &[Column]) -> String {
 /// `(p, COUNT(*), BIT_XOR(h), SUM(h))`.
 pub fn page_checksums_sql(t: &TableInfo, key: &str, width: u64) -> String {
     format!(
-        "SELECT {k} DIV {width} AS p, COUNT(*), BIT_XOR(h), SUM(h) FROM (SELECT {k}, {h} AS h FROM {t}) AS x GROUP BY p ORDER BY p",
+        "SELECT {k} DIV {width} AS _sbx_p, COUNT(*), BIT_XOR(_sbx_h), SUM(_sbx_h) FROM (SELECT {k}, {h} AS _sbx_h FROM {t}) AS _sbx_x GROUP BY _sbx_p ORDER BY _sbx_p",
         k = quote_ident(key),
         h = row_hash_sql(&t.columns),
         t = quote_ident(&t.name),
@@ -303,7 +303,7 @@ pub fn page_checksums_sql(t: &TableInfo, key: &str, width: u64) -> String {
 /// The whole-table checksum query `(COUNT(*), BIT_XOR(h), SUM(h))`.
 pub fn table_checksum_sql(t: &TableInfo) -> String {
     format!(
-        "SELECT COUNT(*), BIT_XOR(h), SUM(h) FROM (SELECT {h} AS h FROM {t}) AS x",
+        "SELECT COUNT(*), BIT_XOR(_sbx_h), SUM(_sbx_h) FROM (SELECT {h} AS _sbx_h FROM {t}) AS _sbx_x",
         h = row_hash_sql(&t.columns),
         t = quote_ident(&t.name),
     )

@@ -81,10 +81,10 @@ class FormatTest extends TestCase {
 			),
 		);
 		$this->assertSame(
-			"SELECT `id` DIV 1024 AS p, COUNT(*), BIT_XOR(h), SUM(h) FROM (SELECT `id`, CRC32(CONCAT_WS(X'1F', `id`, `a`, `b`, `c`, CONCAT(ISNULL(`a`), ISNULL(`c`)))) AS h FROM `wp_t`) AS x GROUP BY p ORDER BY p",
+			"SELECT `id` DIV 1024 AS _sbx_p, COUNT(*), BIT_XOR(_sbx_h), SUM(_sbx_h) FROM (SELECT `id`, CRC32(CONCAT_WS(X'1F', `id`, `a`, `b`, `c`, CONCAT(ISNULL(`a`), ISNULL(`c`)))) AS _sbx_h FROM `wp_t`) AS _sbx_x GROUP BY _sbx_p ORDER BY _sbx_p",
 			Checksum::manifest_sql( $table, 1024 )
 		);
 		$table['columns'] = array( array( 'name' => 'id', 'nullable' => false ) );
-		$this->assertSame( "SELECT COUNT(*), BIT_XOR(h), SUM(h) FROM (SELECT CRC32(CONCAT_WS(X'1F', `id`)) AS h FROM `wp_t`) AS x", Checksum::table_sql( $table ) );
+		$this->assertSame( "SELECT COUNT(*), BIT_XOR(_sbx_h), SUM(_sbx_h) FROM (SELECT CRC32(CONCAT_WS(X'1F', `id`)) AS _sbx_h FROM `wp_t`) AS _sbx_x", Checksum::table_sql( $table ) );
 	}
 }

@@ -50,8 +50,8 @@ final class Checksum {
 	 */
 	public static function manifest_sql( array $table, $width ) {
 		$k = Schema::quote( $table['page_key'] );
-		return 'SELECT ' . $k . ' DIV ' . (int) $width . ' AS p, COUNT(*), BIT_XOR(h), SUM(h) FROM (SELECT ' . $k . ', '
-			. self::row_hash_sql( $table ) . ' AS h FROM ' . Schema::quote( $table['name'] ) . ') AS x GROUP BY p ORDER BY p';
+		return 'SELECT ' . $k . ' DIV ' . (int) $width . ' AS _sbx_p, COUNT(*), BIT_XOR(_sbx_h), SUM(_sbx_h) FROM (SELECT ' . $k . ', '
+			. self::row_hash_sql( $table ) . ' AS _sbx_h FROM ' . Schema::quote( $table['name'] ) . ') AS _sbx_x GROUP BY _sbx_p ORDER BY _sbx_p';
 	}
 
 	/**
@@ -61,7 +61,7 @@ final class Checksum {
 	 * @return string
 	 */
 	public static function table_sql( array $table ) {
-		return 'SELECT COUNT(*), BIT_XOR(h), SUM(h) FROM (SELECT ' . self::row_hash_sql( $table ) . ' AS h FROM ' . Schema::quote( $table['name'] ) . ') AS x';
+		return 'SELECT COUNT(*), BIT_XOR(_sbx_h), SUM(_sbx_h) FROM (SELECT ' . self::row_hash_sql( $table ) . ' AS _sbx_h FROM ' . Schema::quote( $table['name'] ) . ') AS _sbx_x';
 	}
 
 	/**
