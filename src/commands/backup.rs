@@ -170,7 +170,7 @@ async fn run_locked(
                 }
             }
             let res =
-                backup_database(src, &mut saver, repo.config.chunker, &previous, progress).await;
+                backup_database(src, &mut saver, repo.config.db_chunker, &previous, progress).await;
             let (part, dbs) = match res {
                 Ok(v) => v,
                 Err(e) => return Err(finish_after_error(saver, e).await),

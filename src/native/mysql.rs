@@ -58,16 +58,18 @@ fn db_err(e: mysql::Error) -> Error {
     Error::Database(e.to_string())
 }
 
-fn text(v: &Value) -> Option<Vec<u8>> {
+fn text(v: &Value) -> Option<std::borrow::Cow<'_, [u8]>> {
     match v {
         Value::NULL => None,
-        Value::Bytes(b) => Some(b.clone()),
-        other => Some(other.as_sql(true).into_bytes()),
+        Value::Bytes(b) => Some(std::borrow::Cow::Borrowed(b)),
+        // The text protocol sends bytes; other variants only come from
+        // prepared statements, rendered as SQL literals.
+        other => Some(std::borrow::Cow::Owned(other.as_sql(true).into_bytes())),
     }
 }
 
 fn num<T: std::str::FromStr>(v: &Value, what: &str) -> Result<T> {
-    let s = text(v).unwrap_or_else(|| b"0".to_vec());
+    let s = text(v).unwrap_or(std::borrow::Cow::Borrowed(b"0"));
     String::from_utf8_lossy(&s).trim().parse().map_err(|_| {
         Error::Database(format!(
             "unexpected {what} value {:?}",
@@ -110,7 +112,7 @@ impl MysqlSource {
         for row in result {
             let row = row.map_err(db_err)?;
             let vals = row.unwrap();
-            let texts: Vec<Option<Vec<u8>>> = vals.iter().map(text).collect();
+            let texts: Vec<_> = vals.iter().map(text).collect();
             encode_row(classes, texts.iter().map(|t| t.as_deref()), &mut out);
         }
         Ok(out)

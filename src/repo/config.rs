@@ -23,8 +23,10 @@ pub struct Config {
     pub id: String,
     /// Whether blobs and objects are encrypted.
     pub encrypted: bool,
-    /// Content-defined chunker parameters, including its secret seed.
+    /// Content-defined chunker parameters for files, including its secret seed.
     pub chunker: ChunkerParams,
+    /// Chunker parameters for database streams (same seed).
+    pub db_chunker: ChunkerParams,
     /// Target pack size in bytes.
     pub pack_size: u32,
     /// Deflate level for compressible blobs (0 = never compress).
@@ -44,6 +46,7 @@ impl Config {
             return Err(Error::UnsupportedVersion(self.version));
         }
         self.chunker.validate()?;
+        self.db_chunker.validate()?;
         if !(1024 * 1024..=256 * 1024 * 1024).contains(&self.pack_size) {
             return Err(Error::malformed("config", "pack size out of range"));
         }

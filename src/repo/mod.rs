@@ -28,8 +28,10 @@ pub struct InitOptions {
     /// Encrypt (the default). Without encryption anyone with storage access
     /// reads every file and every order of the shop.
     pub encrypted: bool,
-    /// Chunker sizes (the seed is always drawn at random).
+    /// Chunker sizes for files (the seed is always drawn at random).
     pub chunker: ChunkerParams,
+    /// Chunker sizes for database streams.
+    pub db_chunker: ChunkerParams,
     /// Target pack size.
     pub pack_size: u32,
     /// Deflate level.
@@ -43,6 +45,7 @@ impl Default for InitOptions {
         InitOptions {
             encrypted: true,
             chunker: ChunkerParams::default(),
+            db_chunker: ChunkerParams::database_default(),
             pack_size: config::DEFAULT_PACK_SIZE,
             compression_level: compress::DEFAULT_LEVEL,
             kdf: KdfParams::default(),
@@ -91,6 +94,10 @@ impl Repository {
         let mut seed = [0u8; 8];
         crypto::random_bytes(&mut seed)?;
         chunker.seed = u64::from_le_bytes(seed);
+        let db_chunker = ChunkerParams {
+            seed: chunker.seed,
+            ..opts.db_chunker
+        };
         let mut rid = [0u8; 32];
         crypto::random_bytes(&mut rid)?;
         let master = MasterKey::generate()?;
@@ -99,6 +106,7 @@ impl Repository {
             id: hex::encode(rid),
             encrypted: opts.encrypted,
             chunker,
+            db_chunker,
             pack_size: opts.pack_size,
             compression_level: opts.compression_level,
             mac_key: None,
