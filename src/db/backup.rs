@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use super::source::DbSource;
-use super::{split_page, Page, TableInfo, TableManifest, TableMode, STREAM_BATCH_ROWS};
+use super::{group_rows, Page, TableInfo, TableManifest, TableMode, STREAM_BATCH_ROWS};
 use crate::chunker::{Chunker, ChunkerParams};
 use crate::error::Result;
 use crate::id::Id;
@@ -122,7 +122,7 @@ async fn backup_paged(
                 stats.pages_read += 1;
                 progress.bytes(Phase::Database, data.len() as u64);
                 let mut blobs = Vec::new();
-                for part in split_page(&data) {
+                for part in group_rows(&data, saver.chunker_seed()) {
                     blobs.push(saver.save(BlobType::Data, part, false).await?.0);
                 }
                 Page {

@@ -15,8 +15,19 @@ pub mod dump;
 pub mod restore;
 pub mod source;
 
-/// A blob of page data ends after the first row that brings it to this size.
-pub const PAGE_BLOB_TARGET: usize = 4 * 1024 * 1024;
+/// Row groups (the blobs of a page): a group may end after a row only once
+/// it holds this many bytes...
+pub const GROUP_MIN: usize = 32 * 1024;
+/// ... and always ends once it holds this many.
+pub const GROUP_MAX: usize = 256 * 1024;
+/// A row this large is a group of its own (a 4 MB option value must not
+/// drag its neighbours into every backup that touches it, nor the reverse).
+pub const GROUP_BIG_ROW: usize = 64 * 1024;
+/// Past [`GROUP_MIN`], a group ends after a row whose hash has these low
+/// bits all zero (1 in 16 rows).
+pub const GROUP_MASK: u64 = 0xF;
+/// Bytes of a row's start that are hashed (rows start with their key).
+pub const GROUP_HASH_PREFIX: usize = 64;
 /// Rows aimed at per page when choosing a table's page width.
 pub const ROWS_PER_PAGE: u128 = 1000;
 /// Rows per batch when a streamed table is read.
@@ -339,9 +350,23 @@ pub fn stream_rows_sql(t: &TableInfo, offset: u64, limit: u64) -> String {
     )
 }
 
-/// Splits a page's serialization into blobs at row boundaries
-/// ([`PAGE_BLOB_TARGET`]).
-pub fn split_page(bytes: &[u8]) -> Vec<&[u8]> {
+/// The boundary hash of a row: 64-bit FNV-1a over its first
+/// [`GROUP_HASH_PREFIX`] bytes, with the repository's chunker seed as the
+/// offset basis (so group sizes do not reveal content across repositories).
+pub fn row_hash(row: &[u8], seed: u64) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325u64 ^ seed;
+    for &b in &row[..row.len().min(GROUP_HASH_PREFIX)] {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// Cuts a page's serialization into row groups, the page's blobs
+/// (docs/FORMAT.md, "Row groups"): content-defined at row boundaries, so a
+/// changed row changes only its own group and an inserted row only its
+/// neighbours'.
+pub fn group_rows(bytes: &[u8], seed: u64) -> Vec<&[u8]> {
     let mut out = Vec::new();
     let mut start = 0;
     let mut pos = 0;
@@ -350,11 +375,21 @@ pub fn split_page(bytes: &[u8]) -> Vec<&[u8]> {
             Some(i) => pos + i + 1,
             None => bytes.len(),
         };
-        pos = end;
-        if pos - start >= PAGE_BLOB_TARGET {
-            out.push(&bytes[start..pos]);
-            start = pos;
+        let row = &bytes[pos..end];
+        if row.len() >= GROUP_BIG_ROW {
+            if start < pos {
+                out.push(&bytes[start..pos]);
+            }
+            out.push(row);
+            start = end;
+        } else {
+            let size = end - start;
+            if size >= GROUP_MAX || (size >= GROUP_MIN && row_hash(row, seed) & GROUP_MASK == 0) {
+                out.push(&bytes[start..end]);
+                start = end;
+            }
         }
+        pos = end;
     }
     if start < bytes.len() {
         out.push(&bytes[start..]);
@@ -452,17 +487,43 @@ mod tests {
     }
 
     #[test]
-    fn split_page_cuts_at_rows() {
-        let row = vec![b'x'; 1024 * 1024];
+    fn row_groups_are_content_defined() {
         let mut page = Vec::new();
-        for _ in 0..9 {
-            page.extend_from_slice(&row);
-            page.push(b'\n');
+        for i in 0..5000 {
+            page.extend_from_slice(
+                format!("({i},'row {i} of a page','{}')\n", "x".repeat(i % 50)).as_bytes(),
+            );
         }
-        let parts = split_page(&page);
-        assert_eq!(parts.len(), 3);
-        assert_eq!(parts.concat(), page);
-        assert!(parts.iter().all(|p| p.ends_with(b"\n")));
-        assert!(split_page(b"").is_empty());
+        let groups = group_rows(&page, 7);
+        assert_eq!(groups.concat(), page);
+        assert!(groups.len() > 3, "{} groups", groups.len());
+        assert!(groups
+            .iter()
+            .all(|g| g.ends_with(b"\n") && g.len() <= GROUP_MAX + 200));
+        // Changing one row changes one group; inserting one changes at most two.
+        let edited = String::from_utf8(page.clone())
+            .unwrap()
+            .replace("(2500,'row 2500", "(2500,'ROW 2500");
+        let g2 = group_rows(edited.as_bytes(), 7);
+        let fresh = g2.iter().filter(|g| !groups.contains(g)).count();
+        assert_eq!(fresh, 1);
+        let inserted = String::from_utf8(page.clone())
+            .unwrap()
+            .replace("(100,", "(99.5,'new'),\n(100,");
+        let g3 = group_rows(inserted.as_bytes(), 7);
+        assert!(g3.iter().filter(|g| !groups.contains(g)).count() <= 2);
+        // A big row stands alone.
+        let mut big = b"(1,'a')\n".to_vec();
+        big.extend_from_slice(&[b'y'; 70_000]);
+        big.extend_from_slice(b"\n(3,'c')\n");
+        let gb = group_rows(&big, 0);
+        assert_eq!(gb.len(), 3);
+        assert_eq!(gb[1].len(), 70_001);
+        assert!(group_rows(b"", 0).is_empty());
+        assert_ne!(
+            group_rows(&page, 8),
+            groups,
+            "the seed moves the boundaries"
+        );
     }
 }

@@ -112,6 +112,11 @@ impl<'r> Saver<'r> {
         }
     }
 
+    /// The repository's secret chunker seed (also keys row groups).
+    pub fn chunker_seed(&self) -> u64 {
+        self.repo.config.chunker.seed
+    }
+
     /// The index, including everything saved so far.
     pub fn index(&self) -> &Index {
         &self.index
