@@ -1,6 +1,6 @@
 <?php
 /**
- * Database export: exact FORMAT-db.md bytes, checksums computed by MariaDB, injection, memory.
+ * Database export: exact FORMAT.md bytes, checksums computed by MariaDB, injection, memory.
  *
  * @package Strongbox
  */
@@ -64,7 +64,7 @@ class DatabaseTest extends SB_Http_Test_Case {
 	}
 
 	/**
-	 * FORMAT-db.md serialization, written independently of the plugin: every row of a table,
+	 * FORMAT.md serialization, written independently of the plugin: every row of a table,
 	 * ordered by primary key (or every column), with the server's text for every value.
 	 *
 	 * @param string $table Table.

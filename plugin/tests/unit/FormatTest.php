@@ -1,6 +1,6 @@
 <?php
 /**
- * Value encoding, page widths, page bounds and the checksum SQL of docs/FORMAT-db.md.
+ * Value encoding, page widths, page bounds and the checksum SQL of docs/FORMAT.md.
  *
  * @package Strongbox
  */

@@ -1,6 +1,6 @@
 <?php
 /**
- * Page widths, page ranges and the checksum SQL of docs/FORMAT-db.md.
+ * Page widths, page ranges and the checksum SQL of docs/FORMAT.md.
  *
  * @package Strongbox
  */

@@ -15,7 +15,7 @@ defined( 'ABSPATH' ) || exit;
  * Output framing (unless raw): control lines start with `#`, rows with `(`:
  *   #export {json}      consistency reached, before any row
  *   #table {json}       table, width, paged
- *   #page {"p":"3"}     then the page's row lines (exact FORMAT-db.md bytes)
+ *   #page {"p":"3"}     then the page's row lines (exact FORMAT.md bytes)
  *   #page-end {json}    p, rows, bytes
  *   #stream / #stream-end  same, for a streamed table (whole table)
  *   #error {json}       code, message; nothing follows

@@ -1,6 +1,6 @@
 <?php
 /**
- * Row and value encoding of docs/FORMAT-db.md ("Value encoding", "Row and page serialization").
+ * Row and value encoding of docs/FORMAT.md ("Value encoding", "Row and page serialization").
  *
  * @package Strongbox
  */

@@ -1,6 +1,6 @@
 <?php
 /**
- * Checks that uploaded row lines are exactly FORMAT-db.md rows and nothing else.
+ * Checks that uploaded row lines are exactly FORMAT.md rows and nothing else.
  *
  * @package Strongbox
  */

@@ -298,7 +298,7 @@ final class Session {
 	}
 
 	/**
-	 * Inserts uploaded row lines (FORMAT-db.md serialization) into a staging table.
+	 * Inserts uploaded row lines (FORMAT.md serialization) into a staging table.
 	 *
 	 * @param mixed  $table Target table name.
 	 * @param string $body  Lines, LF-separated.
