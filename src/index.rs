@@ -79,7 +79,7 @@ pub struct BlobLocation {
 #[derive(Debug, Default)]
 pub struct Index {
     blobs: HashMap<Id, BlobLocation>,
-    packs: HashMap<Id, Vec<Id>>,
+    packs: HashMap<Id, Vec<PackEntry>>,
     files: HashSet<Id>,
 }
 
@@ -89,11 +89,14 @@ impl Index {
         Index::default()
     }
 
-    /// Adds a pack's blobs. The first location seen for a blob wins.
+    /// Adds a pack's blobs. The first location seen for a blob wins; a pack
+    /// listed again (in another index file) is taken once.
     pub fn add_pack(&mut self, pack: Id, entries: &[PackEntry]) {
-        let ids = self.packs.entry(pack).or_default();
+        if self.packs.contains_key(&pack) {
+            return;
+        }
+        self.packs.insert(pack, entries.to_vec());
         for e in entries {
-            ids.push(e.id);
             self.blobs
                 .entry(e.id)
                 .or_insert(BlobLocation { pack, entry: *e });
@@ -129,8 +132,8 @@ impl Index {
         self.blobs.contains_key(id)
     }
 
-    /// Packs known to the index.
-    pub fn packs(&self) -> impl Iterator<Item = (&Id, &Vec<Id>)> {
+    /// Packs known to the index, with their entries.
+    pub fn packs(&self) -> impl Iterator<Item = (&Id, &Vec<PackEntry>)> {
         self.packs.iter()
     }
 

@@ -665,3 +665,105 @@ async fn dump_files_back_up_and_restore_as_sql() {
     );
     assert!(text.contains("(1500,'opt_499','v;a\\'l(ue) 499 🛒')"));
 }
+
+#[tokio::test]
+async fn a_plain_config_beside_key_files_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let storage = local(tmp.path());
+    let repo = init(storage.clone(), "pw").await;
+    // An attacker with write access replaces the sealed config with a plain one.
+    let mut cfg = repo.config.clone();
+    cfg.encrypted = false;
+    cfg.mac_key = Some("A".repeat(43) + "=");
+    std::fs::write(tmp.path().join("config"), serde_json::to_vec(&cfg).unwrap()).unwrap();
+    let e = Repository::open(storage, None, "h".into())
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("tampered"), "{e}");
+}
+
+#[tokio::test]
+async fn a_crafted_tree_cannot_write_outside_the_target() {
+    use strongbox::pack::BlobType;
+    use strongbox::repo::Saver;
+    use strongbox::tree::{Node, NodeKind, Tree};
+    let tmp = tempfile::tempdir().unwrap();
+    let outside = tmp.path().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    let repo = init(local(&tmp.path().join("repo")), "pw").await;
+    let mut saver = Saver::new(&repo, repo.load_index().await.unwrap());
+    let (content, _) = saver.save(BlobType::Data, b"pwned", false).await.unwrap();
+    let node = |name: &str, kind| Node {
+        name: name.into(),
+        name_raw: None,
+        kind,
+        mode: 0o755,
+        mtime_ns: 0,
+        size: 0,
+        content: vec![],
+        subtree: None,
+        target: None,
+        target_raw: None,
+    };
+    let inner = Tree {
+        nodes: vec![Node {
+            size: 5,
+            content: vec![content],
+            ..node("evil.txt", NodeKind::File)
+        }],
+    };
+    let (inner_id, _) = saver
+        .save(BlobType::Tree, &serde_json::to_vec(&inner).unwrap(), false)
+        .await
+        .unwrap();
+    let root = Tree {
+        nodes: vec![
+            Node {
+                target: Some(outside.display().to_string()),
+                ..node("a", NodeKind::Symlink)
+            },
+            Node {
+                subtree: Some(inner_id),
+                ..node("a", NodeKind::Dir)
+            },
+        ],
+    };
+    let (root_id, _) = saver
+        .save(BlobType::Tree, &serde_json::to_vec(&root).unwrap(), false)
+        .await
+        .unwrap();
+    let (index, _) = saver.finish().await.unwrap();
+    let mut t = LocalTarget::new(&tmp.path().join("target"), true);
+    let e = restore_files(&repo, &index, &root_id, &[], &mut t, &NoProgress)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("twice"), "{e}");
+    assert!(!outside.join("evil.txt").exists());
+
+    // A symlink already in the target is not followed either.
+    let target = tmp.path().join("target2");
+    std::fs::create_dir_all(&target).unwrap();
+    std::os::unix::fs::symlink(&outside, target.join("a")).unwrap();
+    let only_dir = Tree {
+        nodes: vec![Node {
+            subtree: Some(inner_id),
+            ..node("a", NodeKind::Dir)
+        }],
+    };
+    let mut saver = Saver::new(&repo, index);
+    let (dir_id, _) = saver
+        .save(
+            BlobType::Tree,
+            &serde_json::to_vec(&only_dir).unwrap(),
+            false,
+        )
+        .await
+        .unwrap();
+    let (index, _) = saver.finish().await.unwrap();
+    let mut t = LocalTarget::new(&target, true);
+    let e = restore_files(&repo, &index, &dir_id, &[], &mut t, &NoProgress)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("symlink"), "{e}");
+    assert!(!outside.join("evil.txt").exists());
+}

@@ -105,8 +105,8 @@ pub async fn run(
             "nothing to back up: give files, a database, or both".into(),
         ));
     }
-    let mut lock = Lock::acquire(repo, false, "backup").await?;
-    let result = run_locked(repo, files, db, opts, progress, &mut lock).await;
+    let lock = Lock::acquire(repo, false, "backup").await?;
+    let result = run_locked(repo, files, db, opts, progress, &lock).await;
     let released = lock.release(repo).await;
     let out = result?;
     released?;
@@ -119,7 +119,7 @@ async fn run_locked(
     db: Option<&mut dyn DbSource>,
     opts: &BackupOptions,
     progress: &dyn Progress,
-    lock: &mut Lock,
+    lock: &Lock,
 ) -> Result<(Id, Snapshot)> {
     let start = Utc::now();
     let index = repo.load_index().await?;
@@ -128,6 +128,7 @@ async fn run_locked(
     let parent = find_parent(repo, opts, files_source.as_deref(), db_name.as_deref()).await?;
 
     let mut saver = Saver::new(repo, index);
+    saver.keep_fresh(lock);
     saver.adopt_unindexed_packs().await?;
     let mut walk = Walk::default();
 
@@ -147,7 +148,6 @@ async fn run_locked(
                 Ok(t) => t,
                 Err(e) => return Err(finish_after_error(saver, e).await),
             };
-            lock.refresh(repo).await?;
             Some(FilesPart {
                 source: files_source.unwrap_or_default(),
                 tree,
@@ -169,8 +169,14 @@ async fn run_locked(
                     }
                 }
             }
-            let res =
-                backup_database(src, &mut saver, repo.config.db_chunker, &previous, progress).await;
+            let res = backup_database(
+                src,
+                &mut saver,
+                repo.config.db_chunker(),
+                &previous,
+                progress,
+            )
+            .await;
             let (part, dbs) = match res {
                 Ok(v) => v,
                 Err(e) => return Err(finish_after_error(saver, e).await),

@@ -152,17 +152,17 @@ pub async fn run(
         .filter_map(|o| Id::parse(&o.name).ok().map(|id| (id, o.size)))
         .collect();
     let mut damaged_blobs: HashSet<Id> = HashSet::new();
-    let mut expected: HashMap<Id, (u64, usize)> = HashMap::new();
-    for loc in index.blobs() {
-        let e = expected.entry(loc.pack).or_default();
-        e.0 =
-            e.0.max(u64::from(loc.entry.offset) + u64::from(loc.entry.length));
-    }
-    for (pack, blobs) in index.packs() {
-        if let Some(e) = expected.get_mut(pack) {
-            e.1 = blobs.len();
-        }
-    }
+    let expected: HashMap<Id, (u64, usize)> = index
+        .packs()
+        .map(|(pack, entries)| {
+            let extent = entries
+                .iter()
+                .map(|e| u64::from(e.offset) + u64::from(e.length))
+                .max()
+                .unwrap_or(0);
+            (*pack, (extent, entries.len()))
+        })
+        .collect();
     r.packs = expected.len();
     let overhead = if repo.crypto.is_encrypted() {
         ENVELOPE_OVERHEAD as u64
@@ -312,9 +312,9 @@ pub async fn run(
 }
 
 fn mark_pack(index: &Index, pack: &Id, out: &mut HashSet<Id>) {
-    for (p, blobs) in index.packs() {
+    for (p, entries) in index.packs() {
         if p == pack {
-            out.extend(blobs.iter().copied());
+            out.extend(entries.iter().map(|e| e.id));
         }
     }
 }

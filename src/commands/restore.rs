@@ -240,6 +240,17 @@ fn restore_dir<'a>(
             return Err(Error::Cancelled);
         }
         let tree: Tree = repo.read_json_blob(index, &id).await?;
+        // Two entries of one name (a symlink and a folder, say) would let a
+        // crafted tree write through the symlink, outside the target.
+        let mut names = std::collections::HashSet::new();
+        for n in &tree.nodes {
+            if !names.insert(n.raw_name()?) {
+                return Err(Error::malformed(
+                    format!("tree {}", id.short()),
+                    format!("it lists {:?} twice", n.name),
+                ));
+            }
+        }
         for n in &tree.nodes {
             let mut p = path.clone();
             p.push(n.raw_name()?);

@@ -53,7 +53,10 @@ pub async fn run(repo: &Repository, index: &Index) -> Result<Stats> {
     s.packs = packs.len();
     s.pack_bytes = packs.iter().map(|o| o.size).sum();
     s.blobs = index.blob_count();
-    s.unique_bytes = index.blobs().map(|l| l.entry.plain_len()).sum();
+    s.unique_bytes = index
+        .blobs()
+        .map(|l| l.entry.plain_len(repo.crypto.is_encrypted()))
+        .sum();
     let snaps = repo.list_snapshots().await?;
     s.snapshots = snaps.len();
     for (_, snap) in &snaps {

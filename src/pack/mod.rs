@@ -65,11 +65,17 @@ pub struct PackEntry {
 }
 
 impl PackEntry {
-    /// The plaintext length of the blob.
-    pub fn plain_len(&self) -> u64 {
+    /// The plaintext length of the blob; `encrypted` says whether the
+    /// stored length includes the envelope.
+    pub fn plain_len(&self, encrypted: bool) -> u64 {
+        let overhead = if encrypted {
+            crate::crypto::ENVELOPE_OVERHEAD as u64
+        } else {
+            0
+        };
         match self.uncompressed {
             Some(n) => u64::from(n),
-            None => u64::from(self.length).saturating_sub(crate::crypto::ENVELOPE_OVERHEAD as u64),
+            None => u64::from(self.length).saturating_sub(overhead),
         }
     }
 }
@@ -85,6 +91,15 @@ impl PackWriter {
     /// An empty pack.
     pub fn new() -> PackWriter {
         PackWriter::default()
+    }
+
+    /// An empty pack that will not reallocate before `capacity` bytes
+    /// (reallocating a 16 MiB buffer briefly doubles the memory it takes).
+    pub fn with_capacity(capacity: usize) -> PackWriter {
+        PackWriter {
+            data: Vec::with_capacity(capacity),
+            entries: Vec::new(),
+        }
     }
 
     /// Bytes so far.

@@ -25,8 +25,11 @@ pub struct Config {
     pub encrypted: bool,
     /// Content-defined chunker parameters for files, including its secret seed.
     pub chunker: ChunkerParams,
-    /// Chunker parameters for database streams (same seed).
-    pub db_chunker: ChunkerParams,
+    /// Chunker parameters for database streams (same seed). Absent in
+    /// configs written before it existed: then the database defaults with
+    /// the file chunker's seed ([`Config::db_chunker`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub db_chunker: Option<ChunkerParams>,
     /// Target pack size in bytes.
     pub pack_size: u32,
     /// Deflate level for compressible blobs (0 = never compress).
@@ -46,7 +49,7 @@ impl Config {
             return Err(Error::UnsupportedVersion(self.version));
         }
         self.chunker.validate()?;
-        self.db_chunker.validate()?;
+        self.db_chunker().validate()?;
         if !(1024 * 1024..=256 * 1024 * 1024).contains(&self.pack_size) {
             return Err(Error::malformed("config", "pack size out of range"));
         }
@@ -54,6 +57,14 @@ impl Config {
             return Err(Error::malformed("config", "compression level above 9"));
         }
         Ok(())
+    }
+
+    /// Chunker parameters for database streams.
+    pub fn db_chunker(&self) -> ChunkerParams {
+        self.db_chunker.unwrap_or(ChunkerParams {
+            seed: self.chunker.seed,
+            ..ChunkerParams::database_default()
+        })
     }
 
     /// The MAC key of an unencrypted repository.

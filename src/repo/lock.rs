@@ -41,10 +41,13 @@ impl LockFile {
     }
 }
 
-/// A held lock; call [`Lock::release`] when done.
+/// A held lock; call [`Lock::release`] when done. Refreshing needs only a
+/// shared reference, so the blob saver can refresh the lock of the backup
+/// that owns it during every phase.
 #[derive(Debug)]
 pub struct Lock {
-    id: Id,
+    id: std::cell::Cell<Id>,
+    time: std::cell::Cell<DateTime<Utc>>,
     file: LockFile,
 }
 
@@ -70,7 +73,11 @@ impl Lock {
             repo.storage.delete(FileKind::Lock, &id.to_hex()).await?;
             return Err(e);
         }
-        Ok(Lock { id, file })
+        Ok(Lock {
+            id: std::cell::Cell::new(id),
+            time: std::cell::Cell::new(file.time),
+            file,
+        })
     }
 
     async fn check_conflicts(repo: &Repository, exclusive: bool, own: Option<Id>) -> Result<()> {
@@ -115,20 +122,17 @@ impl Lock {
     ///
     /// # Errors
     /// Storage errors.
-    pub async fn refresh(&mut self, repo: &Repository) -> Result<()> {
+    pub async fn refresh(&self, repo: &Repository) -> Result<()> {
         let now = Utc::now();
-        if (now - self.file.time).num_seconds() < REFRESH_AFTER_SECS {
+        if (now - self.time.get()).num_seconds() < REFRESH_AFTER_SECS {
             return Ok(());
         }
         let mut file = self.file.clone();
         file.time = now;
         let id = repo.save_json(FileKind::Lock, &file).await?;
-        repo.storage
-            .delete(FileKind::Lock, &self.id.to_hex())
-            .await?;
-        self.id = id;
-        self.file = file;
-        Ok(())
+        let old = self.id.replace(id);
+        self.time.set(now);
+        repo.storage.delete(FileKind::Lock, &old.to_hex()).await
     }
 
     /// Removes the lock.
@@ -136,7 +140,9 @@ impl Lock {
     /// # Errors
     /// Storage errors.
     pub async fn release(self, repo: &Repository) -> Result<()> {
-        repo.storage.delete(FileKind::Lock, &self.id.to_hex()).await
+        repo.storage
+            .delete(FileKind::Lock, &self.id.get().to_hex())
+            .await
     }
 }
 

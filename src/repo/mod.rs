@@ -106,7 +106,7 @@ impl Repository {
             id: hex::encode(rid),
             encrypted: opts.encrypted,
             chunker,
-            db_chunker,
+            db_chunker: Some(db_chunker),
             pack_size: opts.pack_size,
             compression_level: opts.compression_level,
             mac_key: None,
@@ -169,6 +169,14 @@ impl Repository {
                 return Err(Error::malformed(
                     "config",
                     "claims encryption but is stored in the clear",
+                ));
+            }
+            // A plain config beside key files means someone replaced the
+            // sealed config: opening it would write new backups in the clear.
+            if !storage.list(FileKind::Key).await?.is_empty() {
+                return Err(Error::malformed(
+                    "config",
+                    "it is stored in the clear but the repository has key files: the storage may have been tampered with; refusing to write unencrypted data",
                 ));
             }
             let mac = config.plain_mac_key()?;

@@ -69,6 +69,11 @@ pub fn prepare(
     })
 }
 
+/// Room for a full data pack: the target, one more largest blob, the header.
+fn pack_capacity(repo: &Repository) -> usize {
+    repo.config.pack_size as usize + repo.config.chunker.max as usize + (1 << 20)
+}
+
 /// What a saver wrote.
 #[derive(Debug, Default, Clone, Copy, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct SaveStats {
@@ -93,6 +98,7 @@ pub struct Saver<'r> {
     unindexed: Vec<IndexPack>,
     written_index: Vec<Id>,
     in_flight: HashSet<Id>,
+    lock: Option<&'r super::lock::Lock>,
     /// Counters.
     pub stats: SaveStats,
 }
@@ -103,13 +109,20 @@ impl<'r> Saver<'r> {
         Saver {
             repo,
             index,
-            data: PackWriter::new(),
+            data: PackWriter::with_capacity(pack_capacity(repo)),
             tree: PackWriter::new(),
             unindexed: Vec::new(),
             written_index: Vec::new(),
             in_flight: HashSet::new(),
+            lock: None,
             stats: SaveStats::default(),
         }
+    }
+
+    /// Refreshes `lock` whenever a pack is written, so a long backup never
+    /// lets its lock go stale.
+    pub fn keep_fresh(&mut self, lock: &'r super::lock::Lock) {
+        self.lock = Some(lock);
     }
 
     /// The repository's secret chunker seed (also keys row groups).
@@ -207,7 +220,10 @@ impl<'r> Saver<'r> {
 
     async fn flush(&mut self, which: BlobType) -> Result<()> {
         let writer = match which {
-            BlobType::Data => std::mem::take(&mut self.data),
+            BlobType::Data => std::mem::replace(
+                &mut self.data,
+                PackWriter::with_capacity(pack_capacity(self.repo)),
+            ),
             BlobType::Tree => std::mem::take(&mut self.tree),
         };
         if writer.is_empty() {
@@ -229,6 +245,9 @@ impl<'r> Saver<'r> {
         }
         self.stats.bytes_stored += len;
         self.stats.packs += 1;
+        if let Some(lock) = self.lock {
+            lock.refresh(self.repo).await?;
+        }
         for e in &entries {
             self.in_flight.remove(&e.id);
         }
