@@ -26,8 +26,8 @@ pub struct Config {
     /// Content-defined chunker parameters for files, including its secret seed.
     pub chunker: ChunkerParams,
     /// Chunker parameters for database streams (same seed). Absent in
-    /// configs written before it existed: then the database defaults with
-    /// the file chunker's seed ([`Config::db_chunker`]).
+    /// configs written before it existed, whose database streams were cut
+    /// with the file chunker's parameters ([`Config::db_chunker`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub db_chunker: Option<ChunkerParams>,
     /// Target pack size in bytes.
@@ -61,10 +61,7 @@ impl Config {
 
     /// Chunker parameters for database streams.
     pub fn db_chunker(&self) -> ChunkerParams {
-        self.db_chunker.unwrap_or(ChunkerParams {
-            seed: self.chunker.seed,
-            ..ChunkerParams::database_default()
-        })
+        self.db_chunker.unwrap_or(self.chunker)
     }
 
     /// The MAC key of an unencrypted repository.
