@@ -95,49 +95,66 @@ async fn backup_paged(
         TableMode::Paged { key: k, width } if k == key => Some(*width),
         _ => None,
     });
+    let mut pages = Vec::new();
+    let (mut rows, mut bytes) = (0u64, 0u64);
     let width = match prev_width {
-        Some(w) => w,
+        Some(width) => {
+            // Incremental: one checksum pass, then only the changed pages.
+            let prev_pages: HashMap<i64, &Page> = prev
+                .map(|m| m.pages.iter().map(|p| (p.page, p)).collect())
+                .unwrap_or_default();
+            for s in source.page_checksums(t, key, width).await? {
+                if progress.cancelled() {
+                    return Err(crate::Error::Cancelled);
+                }
+                let page = match prev_pages.get(&s.page) {
+                    Some(p)
+                        if p.checksum == Some(s.checksum)
+                            && p.blobs.iter().all(|b| saver.has(b)) =>
+                    {
+                        stats.pages_reused += 1;
+                        (*p).clone()
+                    }
+                    _ => {
+                        let data = source.read_page(t, key, s.page, width).await?;
+                        store_page(saver, s.page, s.checksum, &data, stats, progress).await?
+                    }
+                };
+                rows += page.rows;
+                bytes += page.bytes;
+                pages.push(page);
+            }
+            width
+        }
         None => {
+            // First backup of this table: read it in one ordered pass, the
+            // database hashing each row, in batches of SCAN_PAGES pages.
             let ks = source.key_stats(t, key).await?;
-            super::choose_width(ks.count, ks.min, ks.max)
+            let width = super::choose_width(ks.count, ks.min, ks.max);
+            if ks.count > 0 {
+                let (first, last) = (super::page_of(ks.min, width), super::page_of(ks.max, width));
+                let mut p = first;
+                while p <= last {
+                    if progress.cancelled() {
+                        return Err(crate::Error::Cancelled);
+                    }
+                    let end = p.saturating_add(SCAN_PAGES - 1).min(last);
+                    for (s, data) in source.scan_pages(t, key, p, end, width).await? {
+                        let page =
+                            store_page(saver, s.page, s.checksum, &data, stats, progress).await?;
+                        rows += page.rows;
+                        bytes += page.bytes;
+                        pages.push(page);
+                    }
+                    p = end.saturating_add(1);
+                    if end == i64::MAX {
+                        break;
+                    }
+                }
+            }
+            width
         }
     };
-    let prev_pages: HashMap<i64, &Page> = match prev_width {
-        Some(_) => prev
-            .map(|m| m.pages.iter().map(|p| (p.page, p)).collect())
-            .unwrap_or_default(),
-        None => HashMap::new(),
-    };
-    let sums = source.page_checksums(t, key, width).await?;
-    let mut pages = Vec::with_capacity(sums.len());
-    let (mut rows, mut bytes) = (0u64, 0u64);
-    for s in sums {
-        let page = match prev_pages.get(&s.page) {
-            Some(p) if p.checksum == Some(s.checksum) && p.blobs.iter().all(|b| saver.has(b)) => {
-                stats.pages_reused += 1;
-                (*p).clone()
-            }
-            _ => {
-                let data = source.read_page(t, key, s.page, width).await?;
-                stats.pages_read += 1;
-                progress.bytes(Phase::Database, data.len() as u64);
-                let mut blobs = Vec::new();
-                for part in group_rows(&data, saver.chunker_seed()) {
-                    blobs.push(saver.save(BlobType::Data, part, false).await?.0);
-                }
-                Page {
-                    page: s.page,
-                    checksum: Some(s.checksum),
-                    rows: data.iter().filter(|&&b| b == b'\n').count() as u64,
-                    bytes: data.len() as u64,
-                    blobs,
-                }
-            }
-        };
-        rows += page.rows;
-        bytes += page.bytes;
-        pages.push(page);
-    }
     Ok(TableManifest {
         name: t.name.clone(),
         create: t.create.clone(),
@@ -152,6 +169,32 @@ async fn backup_paged(
         checksum: None,
         pages,
         blobs: Vec::new(),
+    })
+}
+
+/// Pages read in one query on a first backup.
+const SCAN_PAGES: i64 = 8;
+
+async fn store_page(
+    saver: &mut Saver<'_>,
+    page: i64,
+    checksum: super::Checksum,
+    data: &[u8],
+    stats: &mut DbStats,
+    progress: &dyn Progress,
+) -> Result<Page> {
+    stats.pages_read += 1;
+    progress.bytes(Phase::Database, data.len() as u64);
+    let mut blobs = Vec::new();
+    for part in group_rows(data, saver.chunker_seed()) {
+        blobs.push(saver.save(BlobType::Data, part, false).await?.0);
+    }
+    Ok(Page {
+        page,
+        checksum: Some(checksum),
+        rows: data.iter().filter(|&&b| b == b'\n').count() as u64,
+        bytes: data.len() as u64,
+        blobs,
     })
 }
 

@@ -364,6 +364,17 @@ impl DbSource for DumpSource {
         Err(Error::Invalid("a dump file has no pages".into()))
     }
 
+    async fn scan_pages(
+        &mut self,
+        _: &TableInfo,
+        _: &str,
+        _: i64,
+        _: i64,
+        _: u64,
+    ) -> Result<Vec<(PageChecksum, Vec<u8>)>> {
+        Err(Error::Invalid("a dump file has no pages".into()))
+    }
+
     async fn read_stream(&mut self, t: &TableInfo, offset: u64, limit: u64) -> Result<Vec<u8>> {
         let table = self.table(&t.name)?.clone();
         let mut cur = match self.cursor.take() {

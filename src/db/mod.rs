@@ -336,6 +336,25 @@ pub fn page_rows_sql(t: &TableInfo, key: &str, p: i64, width: u64) -> String {
     )
 }
 
+/// The query reading pages `first..=last` with each row's hash as an extra
+/// last column.
+pub fn scan_pages_sql(t: &TableInfo, key: &str, first: i64, last: i64, width: u64) -> String {
+    let (lo, _) = page_bounds(first, width);
+    let (_, hi) = page_bounds(last, width);
+    format!(
+        "SELECT *, {h} FROM {t} WHERE {k} BETWEEN {lo} AND {hi} ORDER BY {o}",
+        h = row_hash_sql(&t.columns),
+        t = quote_ident(&t.name),
+        k = quote_ident(key),
+        o = order_by(t),
+    )
+}
+
+/// The page of key `k` at width `w` (`k DIV w`, truncating).
+pub fn page_of(k: i128, w: u64) -> i64 {
+    (k / i128::from(w)) as i64
+}
+
 /// The query reading one batch of a streamed table.
 pub fn stream_rows_sql(t: &TableInfo, offset: u64, limit: u64) -> String {
     format!(

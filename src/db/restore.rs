@@ -63,8 +63,10 @@ pub async fn restore_table(
     let mut rows_in_stmt = 0usize;
     let mut rows = 0u64;
     let mut carry: Vec<u8> = Vec::new();
-    for id in m.data_blobs() {
-        let data = repo.read_blob(index, &id).await?;
+    let blobs = m.data_blobs();
+    let mut reader = crate::commands::restore::BlobReader::new(repo, index, &blobs);
+    for id in &blobs {
+        let data = reader.read(id).await?;
         progress.bytes(Phase::Restore, data.len() as u64);
         carry.extend_from_slice(&data);
         // Emit whole lines; a streamed table's chunk may end inside a row.

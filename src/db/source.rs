@@ -63,6 +63,19 @@ pub trait DbSource {
         width: u64,
     ) -> Result<Vec<u8>>;
 
+    /// Pages `first..=last` of a paged table read in one pass: each non-empty
+    /// page's checksum (the database computes each row's hash, the source
+    /// aggregates them) with its serialized rows. A first backup uses this
+    /// instead of a checksum pass followed by one query per page.
+    async fn scan_pages(
+        &mut self,
+        t: &TableInfo,
+        key: &str,
+        first: i64,
+        last: i64,
+        width: u64,
+    ) -> Result<Vec<(PageChecksum, Vec<u8>)>>;
+
     /// A batch of serialized rows of a streamed table (empty when done).
     async fn read_stream(&mut self, t: &TableInfo, offset: u64, limit: u64) -> Result<Vec<u8>>;
 

@@ -7,8 +7,8 @@ use mysql::{Conn, OptsBuilder, Value};
 use crate::db::restore::SqlSink;
 use crate::db::source::{DbSource, KeyStats};
 use crate::db::{
-    encode_row, page_checksums_sql, page_rows_sql, quote_ident, stream_rows_sql,
-    table_checksum_sql, Checksum, Column, ColumnClass, PageChecksum, TableInfo,
+    encode_row, page_checksums_sql, page_of, page_rows_sql, quote_ident, scan_pages_sql,
+    stream_rows_sql, table_checksum_sql, Checksum, Column, ColumnClass, PageChecksum, TableInfo,
 };
 use crate::error::{Error, Result};
 
@@ -266,6 +266,64 @@ impl DbSource for MysqlSource {
     ) -> Result<Vec<u8>> {
         let c = classes(t);
         self.serialize(&page_rows_sql(t, key, page, width), &c)
+    }
+
+    async fn scan_pages(
+        &mut self,
+        t: &TableInfo,
+        key: &str,
+        first: i64,
+        last: i64,
+        width: u64,
+    ) -> Result<Vec<(PageChecksum, Vec<u8>)>> {
+        let c = classes(t);
+        let n = c.len();
+        let ki = t
+            .columns
+            .iter()
+            .position(|col| col.name == key)
+            .ok_or_else(|| Error::Database(format!("no key column {key} in {}", t.name)))?;
+        let mut out: Vec<(PageChecksum, Vec<u8>)> = Vec::new();
+        let result = self
+            .conn
+            .query_iter(scan_pages_sql(t, key, first, last, width))
+            .map_err(db_err)?;
+        for row in result {
+            let vals = row.map_err(db_err)?.unwrap();
+            if vals.len() != n + 1 {
+                return Err(Error::Database(format!(
+                    "{}: expected {} columns, got {}",
+                    t.name,
+                    n + 1,
+                    vals.len()
+                )));
+            }
+            let k: i128 = num(&vals[ki], "key")?;
+            let h: u32 = num(&vals[n], "row hash")?;
+            let page = page_of(k, width);
+            if out.last().is_none_or(|(pc, _)| pc.page != page) {
+                out.push((
+                    PageChecksum {
+                        page,
+                        checksum: Checksum {
+                            rows: 0,
+                            xor: 0,
+                            sum: 0,
+                        },
+                    },
+                    Vec::new(),
+                ));
+            }
+            let Some((pc, data)) = out.last_mut() else {
+                continue;
+            };
+            pc.checksum.rows += 1;
+            pc.checksum.xor ^= h;
+            pc.checksum.sum += u64::from(h);
+            let texts: Vec<_> = vals[..n].iter().map(text).collect();
+            encode_row(&c, texts.iter().map(|t| t.as_deref()), data);
+        }
+        Ok(out)
     }
 
     async fn read_stream(&mut self, t: &TableInfo, offset: u64, limit: u64) -> Result<Vec<u8>> {

@@ -94,6 +94,10 @@ fn tempfile_in(dir: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
     Ok((p, f))
 }
 
+// Local disk I/O is done in place rather than on tokio's blocking pool: the
+// callers are sequential anyway, and buffers allocated and freed on pool
+// threads stayed resident in per-thread malloc arenas (a restore peaked at
+// 211 MB before, see docs/BENCHMARKS.md).
 #[async_trait::async_trait]
 impl Storage for LocalStorage {
     fn location(&self) -> String {
@@ -102,15 +106,12 @@ impl Storage for LocalStorage {
 
     async fn put(&self, kind: FileKind, name: &str, data: Vec<u8>) -> Result<()> {
         let path = self.path(kind, name)?;
-        let name = name.to_string();
-        tokio::task::spawn_blocking(move || put_sync(&path, &data, kind, &name))
-            .await
-            .map_err(|e| Error::Invalid(format!("writer task failed: {e}")))?
+        put_sync(&path, &data, kind, name)
     }
 
     async fn get(&self, kind: FileKind, name: &str) -> Result<Vec<u8>> {
         let path = self.path(kind, name)?;
-        match tokio::fs::read(&path).await {
+        match std::fs::read(&path) {
             Ok(v) => Ok(v),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::NotFound {
                 kind,
@@ -127,9 +128,9 @@ impl Storage for LocalStorage {
         offset: u64,
         length: u64,
     ) -> Result<Vec<u8>> {
-        use tokio::io::{AsyncReadExt, AsyncSeekExt};
+        use std::io::{Read, Seek};
         let path = self.path(kind, name)?;
-        let mut f = match tokio::fs::File::open(&path).await {
+        let mut f = match std::fs::File::open(&path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(Error::NotFound {
@@ -139,11 +140,7 @@ impl Storage for LocalStorage {
             }
             Err(e) => return Err(io("reading", &path, e)),
         };
-        let size = f
-            .metadata()
-            .await
-            .map_err(|e| io("reading", &path, e))?
-            .len();
+        let size = f.metadata().map_err(|e| io("reading", &path, e))?.len();
         if offset.checked_add(length).is_none_or(|end| end > size) {
             return Err(Error::Storage {
                 op: "reading",
@@ -155,18 +152,16 @@ impl Storage for LocalStorage {
             });
         }
         f.seek(std::io::SeekFrom::Start(offset))
-            .await
             .map_err(|e| io("reading", &path, e))?;
         let mut buf = vec![0u8; length as usize];
         f.read_exact(&mut buf)
-            .await
             .map_err(|e| io("reading", &path, e))?;
         Ok(buf)
     }
 
     async fn stat(&self, kind: FileKind, name: &str) -> Result<Option<u64>> {
         let path = self.path(kind, name)?;
-        match tokio::fs::metadata(&path).await {
+        match std::fs::metadata(&path) {
             Ok(m) => Ok(Some(m.len())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(io("reading", &path, e)),
@@ -174,15 +169,12 @@ impl Storage for LocalStorage {
     }
 
     async fn list(&self, kind: FileKind) -> Result<Vec<ObjectInfo>> {
-        let root = self.root.clone();
-        tokio::task::spawn_blocking(move || list_sync(&root, kind))
-            .await
-            .map_err(|e| Error::Invalid(format!("listing task failed: {e}")))?
+        list_sync(&self.root, kind)
     }
 
     async fn delete(&self, kind: FileKind, name: &str) -> Result<()> {
         let path = self.path(kind, name)?;
-        match tokio::fs::remove_file(&path).await {
+        match std::fs::remove_file(&path) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(io("deleting", &path, e)),
