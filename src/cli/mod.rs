@@ -255,6 +255,20 @@ enum KeyCmd {
 }
 
 pub fn main() -> ExitCode {
+    // Buffers of STRONGBOX_MMAP_THRESHOLD_KIB (default 4 MiB) and more (packs)
+    // are mapped and unmapped on their own, so freed packs go back to the
+    // system instead of lingering in malloc's heap: without this, glibc's
+    // adaptive threshold kept peak RSS about 20 MB higher (docs/BENCHMARKS.md).
+    let threshold_kib: i32 = std::env::var("STRONGBOX_MMAP_THRESHOLD_KIB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4096);
+    if threshold_kib > 0 {
+        // SAFETY: mallopt only changes allocator tuning; called before any thread starts.
+        unsafe {
+            libc::mallopt(libc::M_MMAP_THRESHOLD, threshold_kib.saturating_mul(1024));
+        }
+    }
     let cli = Cli::parse();
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
