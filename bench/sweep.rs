@@ -134,7 +134,7 @@ fn deflate(base: &Path) {
     );
     println!("| level | MB/s (compress) | ratio | MB/s (decompress) |");
     println!("|---|---|---|---|");
-    for level in [1u32, 3, 6] {
+    for level in [1u32, 2, 3, 4, 6] {
         let t = Instant::now();
         let mut out = Vec::new();
         for piece in sample.chunks(1 << 20) {
