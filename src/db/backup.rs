@@ -47,7 +47,9 @@ pub async fn backup_database(
         progress.item(Phase::Database, &t.name, i as u64, tables.len() as u64);
         let prev = previous
             .get(&t.name)
-            .filter(|m| m.create == t.create && m.columns == t.columns);
+            // Same columns and key: the rows serialize the same way. (The
+            // CREATE statement changes with every insert: AUTO_INCREMENT=N.)
+            .filter(|m| m.columns == t.columns && m.primary_key == t.primary_key);
         let manifest = match (t.page_key(), source.has_checksums()) {
             (Some(key), true) => {
                 let key = key.name.clone();
