@@ -400,7 +400,7 @@ async fn read_pack(
     )?;
     let mut bad = Vec::new();
     for e in &entries {
-        let sealed = &data[e.offset as usize..(e.offset + e.length) as usize];
+        let sealed = &data[e.offset as usize..e.offset as usize + e.length as usize];
         *blobs_read += 1;
         if let Err(err) = repo.decode_blob(pack, e, sealed) {
             bad.push((

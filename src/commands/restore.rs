@@ -73,15 +73,18 @@ impl<'a> BlobReader<'a> {
         if !self.whole.contains(&loc.pack) {
             return self.repo.read_blob(self.index, id).await;
         }
-        if self.cache.as_ref().map(|(p, _)| p) != Some(&loc.pack) {
-            let data = self
-                .repo
-                .storage
-                .get(FileKind::Pack, &loc.pack.to_hex())
-                .await?;
-            self.cache = Some((loc.pack, data));
-        }
-        let (pack, data) = self.cache.as_ref().ok_or(Error::Cancelled)?;
+        let data = match &mut self.cache {
+            Some((p, data)) if *p == loc.pack => data,
+            slot => {
+                let data = self
+                    .repo
+                    .storage
+                    .get(FileKind::Pack, &loc.pack.to_hex())
+                    .await?;
+                &mut slot.insert((loc.pack, data)).1
+            }
+        };
+        let pack = &loc.pack;
         let start = loc.entry.offset as usize;
         let end = start + loc.entry.length as usize;
         let sealed = data.get(start..end).ok_or_else(|| {
