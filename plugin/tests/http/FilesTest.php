@@ -25,6 +25,10 @@ class FilesTest extends SB_Http_Test_Case {
 			$bytes .= chr( ( $i * 7 + 3 ) & 0xff );
 		}
 		file_put_contents( self::$uploads . '/sb-range.bin', $bytes );
+		file_put_contents( self::$uploads . '/sb-empty.txt', '' );
+		// Bytes that look like framing: newlines, a fake header, a NUL.
+		file_put_contents( self::$uploads . '/sb-frame.txt', "line\n#file {\"path\":\"x\",\"length\":99}\n\0#done {}\n" );
+		chmod( self::$uploads . '/sb-frame.txt', 0640 );
 		foreach ( array( 'sb-evil-dir' => '/etc', 'sb-evil-file' => '/etc/hostname', 'sb-good-link' => '../../index.php' ) as $name => $target ) {
 			@unlink( self::$uploads . '/' . $name );
 			symlink( $target, self::$uploads . '/' . $name );
@@ -32,7 +36,7 @@ class FilesTest extends SB_Http_Test_Case {
 	}
 
 	public static function tearDownAfterClass(): void {
-		foreach ( array( 'sb-evil-dir', 'sb-evil-file', 'sb-good-link', 'sb-range.bin' ) as $name ) {
+		foreach ( array( 'sb-evil-dir', 'sb-evil-file', 'sb-good-link', 'sb-range.bin', 'sb-empty.txt', 'sb-frame.txt', 'sb-unreadable.txt' ) as $name ) {
 			@unlink( self::$uploads . '/' . $name );
 		}
 		\Strongbox\Data_Dir::rmtree( SB_TEST_WP_DIR . '/wp-content/cache' );
@@ -138,5 +142,183 @@ class FilesTest extends SB_Http_Test_Case {
 		$r = self::api( 'GET', '/files/content?path[]=x' );
 		$this->assertSame( 400, $r->status );
 		$this->assertError( 400, 'strongbox_path_traversal', self::api( 'GET', '/files?cursor=..%2F..%2Fetc' ) );
+	}
+
+	/**
+	 * Parses a `/files/read` body: list of [header, bytes|null], the #done data and
+	 * the #file-changed lines; fails on any framing error.
+	 *
+	 * @param string $body Body.
+	 * @return array{0: array, 1: array, 2: array}
+	 */
+	private function parse_batch( $body ) {
+		$files   = array();
+		$changed = array();
+		$done    = null;
+		$pos     = 0;
+		while ( $pos < strlen( $body ) ) {
+			$nl = strpos( $body, "\n", $pos );
+			$this->assertNotFalse( $nl, 'a control line ends with a newline' );
+			$line = substr( $body, $pos, $nl - $pos );
+			$pos  = $nl + 1;
+			$this->assertNull( $done, 'nothing after #done' );
+			$this->assertMatchesRegularExpression( '/^#(file|file-changed|done) \{/', $line );
+			$sp   = strpos( $line, ' ' );
+			$word = substr( $line, 1, $sp - 1 );
+			$data = json_decode( substr( $line, $sp + 1 ), true );
+			$this->assertIsArray( $data, $line );
+			if ( 'done' === $word ) {
+				$done = $data;
+			} elseif ( 'file-changed' === $word ) {
+				$changed[] = $data;
+			} elseif ( isset( $data['error'] ) ) {
+				$files[] = array( $data, null );
+			} else {
+				$bytes = substr( $body, $pos, $data['length'] );
+				$this->assertSame( $data['length'], strlen( $bytes ), 'exactly length bytes follow' );
+				$pos += $data['length'];
+				$this->assertSame( "\n", substr( $body, $pos, 1 ), 'a newline after the bytes' );
+				++$pos;
+				$files[] = array( $data, $bytes );
+			}
+		}
+		$this->assertIsArray( $done, 'the response ends with #done' );
+		return array( $files, $done, $changed );
+	}
+
+	public function test_batch_read_round_trip() {
+		$names = array( 'wp-content/uploads/sb-range.bin', 'wp-content/uploads/sb-empty.txt', 'wp-content/uploads/sb-frame.txt', 'index.php', 'wp-content/uploads/sb-good-link' );
+		$req   = array();
+		foreach ( $names as $n ) {
+			$req[] = array( 'path' => $n, 'offset' => 0, 'length' => 10000000 );
+		}
+		$r = self::api( 'POST', '/files/read', array( 'files' => $req ) );
+		$this->assertSame( 200, $r->status, substr( $r->body, 0, 300 ) );
+		$this->assertSame( 'application/vnd.strongbox.files', $r->headers['content-type'] );
+		list( $files, $done, $changed ) = $this->parse_batch( $r->body );
+		$this->assertCount( count( $names ), $files );
+		$this->assertSame( array(), $changed );
+		$total = 0;
+		foreach ( $names as $i => $n ) {
+			list( $h, $bytes ) = $files[ $i ];
+			$abs               = realpath( SB_TEST_WP_DIR . '/' . $n );
+			$this->assertSame( $n, $h['path'] );
+			$this->assertSame( 0, $h['offset'] );
+			$this->assertSame( file_get_contents( $abs ), $bytes, $n );
+			$this->assertSame( filesize( $abs ), $h['size'] );
+			$this->assertSame( filesize( $abs ), $h['length'] );
+			$this->assertSame( filemtime( $abs ), $h['mtime'] );
+			$this->assertSame( sprintf( '%04o', fileperms( $abs ) & 07777 ), $h['mode'] );
+			$total += $h['length'];
+		}
+		$this->assertSame( '', $files[1][1], 'the zero-length file' );
+		$this->assertSame( '0640', $files[2][0]['mode'] );
+		$this->assertSame( 300000, $files[0][0]['size'] );
+		$this->assertSame( array( 'files' => count( $names ), 'bytes' => $total ), $done );
+	}
+
+	public function test_batch_read_ranges() {
+		$bytes = file_get_contents( self::$uploads . '/sb-range.bin' );
+		$p     = 'wp-content/uploads/sb-range.bin';
+		$req   = array(
+			array( 'path' => $p, 'offset' => 65530, 'length' => 70000 ),
+			array( 'path' => $p, 'offset' => 299990, 'length' => 100 ),
+			array( 'path' => $p, 'offset' => 300000, 'length' => 10 ),
+			array( 'path' => $p, 'offset' => 400000, 'length' => 10 ),
+			array( 'path' => $p, 'offset' => 5, 'length' => 0 ),
+			array( 'path' => $p, 'length' => 262145 ),
+		);
+		$r = self::api( 'POST', '/files/read', array( 'files' => $req ) );
+		$this->assertSame( 200, $r->status );
+		list( $files, $done ) = $this->parse_batch( $r->body );
+		$this->assertSame( substr( $bytes, 65530, 70000 ), $files[0][1] );
+		$this->assertSame( 65530, $files[0][0]['offset'] );
+		$this->assertSame( substr( $bytes, 299990 ), $files[1][1], 'clamped at the end' );
+		$this->assertSame( 10, $files[1][0]['length'] );
+		$this->assertSame( 0, $files[2][0]['length'], 'at the end' );
+		$this->assertSame( 0, $files[3][0]['length'], 'past the end' );
+		$this->assertSame( 300000, $files[3][0]['size'] );
+		$this->assertSame( '', $files[4][1] );
+		$this->assertSame( substr( $bytes, 0, 262145 ), $files[5][1], 'offset defaults to 0; one piece and one byte' );
+		$this->assertSame( 6, $done['files'] );
+		$this->assertSame( 70000 + 10 + 262145, $done['bytes'] );
+	}
+
+	/**
+	 * The jail applies to every entry; a refused or missing entry does not stop the batch.
+	 */
+	public function test_batch_read_jail_per_entry() {
+		$unreadable = self::$uploads . '/sb-unreadable.txt';
+		file_put_contents( $unreadable, 'secret' );
+		chmod( $unreadable, 0 );
+		$cases = array(
+			'../wp-config.php'                      => array( 'outside_root', 'strongbox_path_traversal' ),
+			'wp-content/../../etc/passwd'           => array( 'outside_root', 'strongbox_path_traversal' ),
+			'/etc/passwd'                           => array( 'outside_root', 'strongbox_path_absolute' ),
+			'wp-content/uploads/sb-evil-file'       => array( 'outside_root', 'strongbox_path_outside_root' ),
+			'wp-content/uploads/sb-evil-dir/passwd' => array( 'outside_root', 'strongbox_path_outside_root' ),
+			"index.php\0.txt"                       => array( 'outside_root', 'strongbox_path_nul' ),
+			'no/such/file'                          => array( 'not_found', 'strongbox_path_not_found' ),
+			'wp-content'                            => array( 'not_found', 'strongbox_not_a_file' ),
+		);
+		// The file server runs as the same user as the tests: root reads anything.
+		if ( ! is_readable( $unreadable ) ) {
+			$cases['wp-content/uploads/sb-unreadable.txt'] = array( 'unreadable', 'strongbox_file_unreadable' );
+		}
+		$req = array();
+		foreach ( array_keys( $cases ) as $path ) {
+			$req[] = array( 'path' => (string) $path, 'offset' => 0, 'length' => 4096 );
+			$req[] = array( 'path' => 'wp-content/uploads/sb-frame.txt', 'offset' => 0, 'length' => 4096 );
+		}
+		$r = self::api( 'POST', '/files/read', array( 'files' => $req ) );
+		chmod( $unreadable, 0600 );
+		$this->assertSame( 200, $r->status, substr( $r->body, 0, 300 ) );
+		$this->assertStringNotContainsString( 'root:', $r->body );
+		$this->assertStringNotContainsString( 'DB_PASSWORD', $r->body );
+		list( $files, $done ) = $this->parse_batch( $r->body );
+		$this->assertCount( 2 * count( $cases ), $files );
+		$i = 0;
+		foreach ( $cases as $path => $expect ) {
+			list( $h, $bytes ) = $files[ $i ];
+			$this->assertNull( $bytes, $path );
+			$this->assertSame( (string) $path, $h['path'] );
+			$this->assertSame( $expect[0], $h['error'], $path );
+			$this->assertSame( $expect[1], $h['code'], $path );
+			$this->assertGreaterThan( 10, strlen( $h['message'] ) );
+			$this->assertArrayNotHasKey( 'length', $h );
+			$this->assertSame( file_get_contents( self::$uploads . '/sb-frame.txt' ), $files[ $i + 1 ][1], 'the batch goes on' );
+			$i += 2;
+		}
+		$this->assertSame( count( $cases ), $done['files'] );
+	}
+
+	public function test_batch_read_limits_and_permissions() {
+		$one = array( array( 'path' => 'index.php', 'offset' => 0, 'length' => 10 ) );
+		$r   = self::api( 'POST', '/files/read', array( 'files' => array_fill( 0, 1001, $one[0] ) ) );
+		$this->assertError( 400, 'strongbox_batch_too_large', $r );
+		$this->assertStringContainsString( '1000', $r->json()['message'] );
+		$r = self::api( 'POST', '/files/read', array( 'files' => array_fill( 0, 1000, $one[0] ) ) );
+		$this->assertSame( 200, $r->status, '1000 entries are fine' );
+		$this->assertSame( 1000, $this->parse_batch( $r->body )[1]['files'] );
+		$big = array(
+			array( 'path' => 'index.php', 'offset' => 0, 'length' => 40 << 20 ),
+			array( 'path' => 'index.php', 'offset' => 0, 'length' => ( 24 << 20 ) + 1 ),
+		);
+		$r   = self::api( 'POST', '/files/read', array( 'files' => $big ) );
+		$this->assertError( 400, 'strongbox_batch_too_large', $r );
+		$this->assertStringContainsString( '67108864', $r->json()['message'] );
+		$this->assertError( 400, 'strongbox_batch_invalid', self::api( 'POST', '/files/read', array( 'files' => array( array( 'path' => 'index.php' ) ) ) ) );
+		$this->assertError( 400, 'strongbox_batch_invalid', self::api( 'POST', '/files/read', array( 'files' => array( array( 'path' => 'index.php', 'offset' => -1, 'length' => 1 ) ) ) ) );
+		$this->assertError( 400, 'strongbox_batch_invalid', self::api( 'POST', '/files/read', array( 'files' => array( array( 'path' => array( 'x' ), 'length' => 1 ) ) ) ) );
+		$this->assertError( 400, 'strongbox_batch_empty', self::api( 'POST', '/files/read', array( 'files' => array() ) ) );
+		$this->assertSame( 400, self::api( 'POST', '/files/read', array() )->status );
+
+		foreach ( array( 'subscriber', 'shop_manager', 'editor' ) as $role ) {
+			$r = self::api( 'POST', '/files/read', array( 'files' => $one ), SB_Auth::cookie_nonce( $role ) );
+			$this->assertError( 403, 'strongbox_forbidden', $r );
+			$this->assertStringNotContainsString( '<?php', $r->body );
+		}
+		$r = self::api( 'POST', '/files/read', array( 'files' => $one ), array() );
+		$this->assertError( 401, 'strongbox_unauthorized', $r );
 	}
 }

@@ -38,6 +38,7 @@ class SecurityMatrixTest extends SB_Http_Test_Case {
 			'/site'                                         => array( 'GET', '/site' ),
 			'/files'                                        => array( 'GET', '/files?limit=2' ),
 			'/files/content'                                => array( 'GET', '/files/content?path=wp-config.php' ),
+			'/files/read'                                   => array( 'POST', '/files/read', array( 'files' => array( array( 'path' => 'wp-config.php', 'offset' => 0, 'length' => 100 ) ) ) ),
 			'/db/tables'                                    => array( 'GET', '/db/tables' ),
 			'/db/tables/(?P<table>[^/]+)'                   => array( 'GET', '/db/tables/wp_users' ),
 			'/db/tables/(?P<table>[^/]+)/manifest'          => array( 'GET', '/db/tables/wp_users/manifest' ),

@@ -1,12 +1,14 @@
 <?php
 /**
- * GET /files (paged listing) and GET /files/content (whole file or byte range).
+ * GET /files (paged listing), GET /files/content (whole file or byte range) and
+ * POST /files/read (many files or ranges in one framed response).
  *
  * @package Strongbox
  */
 
 namespace Strongbox\Rest;
 
+use Strongbox\Files\Batch_Reader;
 use Strongbox\Files\Jail;
 use Strongbox\Files\Lister;
 
@@ -19,6 +21,12 @@ class Files_Controller extends Controller {
 
 	/** Largest page of a listing. */
 	const MAX_LIMIT = 5000;
+
+	/** Most entries of one batch read. */
+	const MAX_BATCH_FILES = 1000;
+
+	/** Most bytes one batch read may request in all (64 MiB). */
+	const MAX_BATCH_BYTES = 67108864;
 
 	/**
 	 * Routes.
@@ -70,6 +78,22 @@ class Files_Controller extends Controller {
 						'length' => array(
 							'type'    => 'integer',
 							'minimum' => 0,
+						),
+					),
+				),
+			)
+		);
+		$this->route(
+			'/files/read',
+			array(
+				array(
+					'POST',
+					array( $this, 'read_files' ),
+					array(
+						'files' => array(
+							'type'     => 'array',
+							'required' => true,
+							'items'    => array( 'type' => 'object' ),
 						),
 					),
 				),
@@ -144,6 +168,74 @@ class Files_Controller extends Controller {
 				fclose( $handle ); // phpcs:ignore WordPress.WP.AlternativeFunctions
 			},
 			$headers
+		);
+	}
+
+	/**
+	 * POST /files/read: many files or byte ranges in one framed, streamed response
+	 * (body {"files": [{"path", "offset", "length"}, ...]}). A file that cannot be
+	 * read is reported in its frame and the batch goes on.
+	 *
+	 * @param \WP_REST_Request $request Request.
+	 * @return Stream_Response|\WP_Error
+	 */
+	public function read_files( \WP_REST_Request $request ) {
+		$files = (array) $request['files'];
+		if ( ! $files ) {
+			return self::error( 'strongbox_batch_empty', __( 'Name at least one file to read.', 'strongbox' ) );
+		}
+		if ( count( $files ) > self::MAX_BATCH_FILES ) {
+			return self::error(
+				'strongbox_batch_too_large',
+				/* translators: 1: most files per request, 2: files requested */
+				sprintf( __( 'A batch may read at most %1$d files; this one asks for %2$d. Split it into several requests.', 'strongbox' ), self::MAX_BATCH_FILES, count( $files ) ),
+				400,
+				array( 'max_files' => self::MAX_BATCH_FILES )
+			);
+		}
+		$entries = array();
+		$total   = 0;
+		foreach ( array_values( $files ) as $i => $f ) {
+			$f      = (array) $f;
+			$offset = isset( $f['offset'] ) ? $f['offset'] : 0;
+			$length = isset( $f['length'] ) ? $f['length'] : null;
+			if ( ! isset( $f['path'] ) || ! is_string( $f['path'] ) || ! is_int( $offset ) || $offset < 0 || ! is_int( $length ) || $length < 0 ) {
+				return self::error(
+					'strongbox_batch_invalid',
+					/* translators: %d: index of the entry in the request */
+					sprintf( __( 'Entry %d of the batch needs a "path" string, an "offset" of 0 or more and a "length" of 0 or more (integers).', 'strongbox' ), $i ),
+					400,
+					array( 'index' => $i )
+				);
+			}
+			$total    += $length;
+			$entries[] = array(
+				'path'   => $f['path'],
+				'offset' => $offset,
+				'length' => $length,
+			);
+		}
+		if ( $total > self::MAX_BATCH_BYTES ) {
+			return self::error(
+				'strongbox_batch_too_large',
+				/* translators: 1: most bytes per request, 2: bytes requested */
+				sprintf( __( 'A batch may request at most %1$d bytes in all; this one asks for %2$d. Split it into several requests.', 'strongbox' ), self::MAX_BATCH_BYTES, $total ),
+				400,
+				array( 'max_bytes' => self::MAX_BATCH_BYTES )
+			);
+		}
+		if ( function_exists( 'set_time_limit' ) ) {
+			@set_time_limit( 0 ); // phpcs:ignore WordPress.PHP.NoSilencedErrors -- may be disabled by the host.
+		}
+		$reader = new Batch_Reader( new Jail() );
+		return new Stream_Response(
+			static function ( $write ) use ( $reader, $entries ) {
+				$reader->stream( $entries, $write );
+			},
+			array(
+				'Content-Type'  => 'application/vnd.strongbox.files',
+				'Cache-Control' => 'no-store',
+			)
 		);
 	}
 }
