@@ -38,6 +38,32 @@ class JobsTest extends SB_Http_Test_Case {
 		$this->assertGreaterThanOrEqual( 1, $list['total'] );
 	}
 
+	public function test_a_job_records_its_destination_and_presigns_only_for_it() {
+		$a = self::api( 'POST', '/destinations', array( 'name' => 'jobs a', 'endpoint' => 'http://127.0.0.1:9', 'bucket' => 'jobs-a', 'prefix' => 'pa', 'access_key_id' => 'AKA', 'secret_access_key' => 'secret-a' ) )->json()['id'];
+		$b = self::api( 'POST', '/destinations', array( 'name' => 'jobs b', 'endpoint' => 'http://127.0.0.1:9', 'bucket' => 'jobs-b', 'prefix' => 'pb', 'access_key_id' => 'AKB', 'secret_access_key' => 'secret-b' ) )->json()['id'];
+
+		$r = self::api( 'POST', '/jobs', array( 'type' => 'backup', 'destination_id' => $a ) );
+		$this->assertSame( 201, $r->status, $r->body );
+		$job = $r->json();
+		$this->assertSame( $a, $job['destination_id'] );
+		$this->assertSame( $a, self::api( 'GET', '/jobs/' . $job['id'] )->json()['destination_id'] );
+
+		$ok = self::api( 'POST', "/destinations/$a/presign", array( 'job_id' => $job['id'], 'requests' => array( array( 'method' => 'PUT', 'key' => 'pa/config' ) ) ) );
+		$this->assertSame( 200, $ok->status, $ok->body );
+		$this->assertError( 403, 'strongbox_job_destination_mismatch', self::api( 'POST', "/destinations/$b/presign", array( 'job_id' => $job['id'], 'requests' => array( array( 'method' => 'PUT', 'key' => 'pb/config' ) ) ) ) );
+
+		// Without a destination the job is not bound (older clients).
+		$free = self::api( 'POST', '/jobs', array( 'type' => 'backup' ) )->json();
+		$this->assertNull( $free['destination_id'] );
+		$this->assertSame( 200, self::api( 'POST', "/destinations/$b/presign", array( 'job_id' => $free['id'], 'requests' => array( array( 'method' => 'PUT', 'key' => 'pb/config' ) ) ) )->status );
+
+		$this->assertError( 404, 'strongbox_destination_not_found', self::api( 'POST', '/jobs', array( 'type' => 'backup', 'destination_id' => 'd000000000000' ) ) );
+		$this->assertSame( 400, self::api( 'POST', '/jobs', array( 'type' => 'backup', 'destination_id' => '../etc' ) )->status );
+
+		self::api( 'DELETE', "/destinations/$a" );
+		self::api( 'DELETE', "/destinations/$b" );
+	}
+
 	public function test_prune_by_age() {
 		global $wpdb;
 		$id = self::api( 'POST', '/jobs', array( 'type' => 'check' ) )->json()['id'];

@@ -15,7 +15,7 @@ defined( 'ABSPATH' ) || exit;
 final class Repository {
 
 	/** Schema version of the table. */
-	const DB_VERSION = '1';
+	const DB_VERSION = '2';
 
 	/** Allowed values. */
 	const TYPES    = array( 'backup', 'restore', 'check', 'prune' );
@@ -56,6 +56,7 @@ final class Repository {
   job_trigger varchar(20) NOT NULL,
   state varchar(20) NOT NULL,
   user_id bigint(20) unsigned NOT NULL DEFAULT 0,
+  destination_id varchar(32) NULL,
   created_at datetime NOT NULL,
   started_at datetime NULL,
   finished_at datetime NULL,
@@ -93,12 +94,13 @@ final class Repository {
 	/**
 	 * Creates a job.
 	 *
-	 * @param string $type    Type.
-	 * @param string $trigger Trigger.
-	 * @param int    $user_id User.
+	 * @param string      $type           Type.
+	 * @param string      $trigger        Trigger.
+	 * @param int         $user_id        User.
+	 * @param string|null $destination_id The destination the job works on (null: none recorded).
 	 * @return array|\WP_Error
 	 */
-	public static function create( $type, $trigger, $user_id ) {
+	public static function create( $type, $trigger, $user_id, $destination_id = null ) {
 		global $wpdb;
 		if ( ! in_array( $type, self::TYPES, true ) || ! in_array( $trigger, self::TRIGGERS, true ) ) {
 			return new \WP_Error( 'strongbox_job_invalid', __( 'Unknown job type or trigger.', 'strongbox' ), array( 'status' => 400 ) );
@@ -107,13 +109,14 @@ final class Repository {
 		$wpdb->insert(
 			self::table(),
 			array(
-				'type'        => $type,
-				'job_trigger' => $trigger,
-				'state'       => 'queued',
-				'user_id'     => (int) $user_id,
-				'created_at'  => $now,
-				'updated_at'  => $now,
-				'log'         => '[]',
+				'type'           => $type,
+				'job_trigger'    => $trigger,
+				'state'          => 'queued',
+				'user_id'        => (int) $user_id,
+				'destination_id' => null === $destination_id ? null : (string) $destination_id,
+				'created_at'     => $now,
+				'updated_at'     => $now,
+				'log'            => '[]',
 			)
 		);
 		return self::get( (int) $wpdb->insert_id );
@@ -235,20 +238,21 @@ final class Repository {
 	private static function shape( array $row ) {
 		$log = json_decode( (string) $row['log'], true );
 		return array(
-			'id'            => (int) $row['id'],
-			'type'          => $row['type'],
-			'trigger'       => $row['job_trigger'],
-			'state'         => $row['state'],
-			'user_id'       => (int) $row['user_id'],
-			'created_at'    => $row['created_at'],
-			'started_at'    => $row['started_at'],
-			'finished_at'   => $row['finished_at'],
-			'updated_at'    => $row['updated_at'],
-			'bytes_done'    => (int) $row['bytes_done'],
-			'bytes_total'   => null === $row['bytes_total'] ? null : (int) $row['bytes_total'],
-			'error_code'    => $row['error_code'],
-			'error_message' => $row['error_message'],
-			'log'           => is_array( $log ) ? $log : array(),
+			'id'             => (int) $row['id'],
+			'type'           => $row['type'],
+			'trigger'        => $row['job_trigger'],
+			'state'          => $row['state'],
+			'user_id'        => (int) $row['user_id'],
+			'destination_id' => isset( $row['destination_id'] ) ? $row['destination_id'] : null,
+			'created_at'     => $row['created_at'],
+			'started_at'     => $row['started_at'],
+			'finished_at'    => $row['finished_at'],
+			'updated_at'     => $row['updated_at'],
+			'bytes_done'     => (int) $row['bytes_done'],
+			'bytes_total'    => null === $row['bytes_total'] ? null : (int) $row['bytes_total'],
+			'error_code'     => $row['error_code'],
+			'error_message'  => $row['error_message'],
+			'log'            => is_array( $log ) ? $log : array(),
 		);
 	}
 }

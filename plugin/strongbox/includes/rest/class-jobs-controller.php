@@ -8,6 +8,7 @@
 namespace Strongbox\Rest;
 
 use Strongbox\Jobs\Repository;
+use Strongbox\Storage\Destinations;
 
 defined( 'ABSPATH' ) || exit;
 
@@ -39,8 +40,9 @@ class Jobs_Controller extends Controller {
 					'POST',
 					array( $this, 'create_job' ),
 					array(
-						'type'    => array( 'type' => 'string', 'required' => true, 'enum' => Repository::TYPES ),
-						'trigger' => array( 'type' => 'string', 'default' => 'manual', 'enum' => Repository::TRIGGERS ),
+						'type'           => array( 'type' => 'string', 'required' => true, 'enum' => Repository::TYPES ),
+						'trigger'        => array( 'type' => 'string', 'default' => 'manual', 'enum' => Repository::TRIGGERS ),
+						'destination_id' => array( 'type' => 'string', 'pattern' => '^d[0-9a-f]{12}$' ),
 					),
 				),
 			)
@@ -92,13 +94,21 @@ class Jobs_Controller extends Controller {
 	}
 
 	/**
-	 * POST /jobs.
+	 * POST /jobs. A job may name the destination it works on (`destination_id`);
+	 * presigning then refuses URLs for any other destination.
 	 *
 	 * @param \WP_REST_Request $request Request.
 	 * @return \WP_REST_Response|\WP_Error
 	 */
 	public function create_job( \WP_REST_Request $request ) {
-		$job = Repository::create( $request['type'], $request['trigger'], get_current_user_id() );
+		$destination = $request['destination_id'];
+		if ( null !== $destination ) {
+			$d = Destinations::get( $destination );
+			if ( is_wp_error( $d ) ) {
+				return $d;
+			}
+		}
+		$job = Repository::create( $request['type'], $request['trigger'], get_current_user_id(), $destination );
 		return is_wp_error( $job ) ? $job : new \WP_REST_Response( $job, 201 );
 	}
 

@@ -1,6 +1,7 @@
 <?php
 /**
  * POST /destinations/{id}/presign: short-lived URLs for the browser, in batches.
+ * LIST requests may carry the `continuation` token of the previous page.
  *
  * @package Strongbox
  */
@@ -26,6 +27,9 @@ class Presign_Controller extends Controller {
 	/** Longest validity (seconds). */
 	const MAX_EXPIRES = 3600;
 
+	/** Longest ListObjectsV2 continuation token accepted. */
+	const MAX_CONTINUATION = 4096;
+
 	/**
 	 * Routes.
 	 */
@@ -47,8 +51,9 @@ class Presign_Controller extends Controller {
 							'items'    => array(
 								'type'       => 'object',
 								'properties' => array(
-									'method' => array( 'type' => 'string', 'enum' => array( 'GET', 'HEAD', 'PUT', 'DELETE', 'LIST' ) ),
-									'key'    => array( 'type' => 'string', 'maxLength' => 1024 ),
+									'method'       => array( 'type' => 'string', 'enum' => array( 'GET', 'HEAD', 'PUT', 'DELETE', 'LIST' ) ),
+									'key'          => array( 'type' => 'string', 'maxLength' => 1024 ),
+									'continuation' => array( 'type' => 'string', 'maxLength' => self::MAX_CONTINUATION ),
 								),
 								'required'   => array( 'method', 'key' ),
 							),
@@ -77,18 +82,23 @@ class Presign_Controller extends Controller {
 		if ( ! in_array( $job['state'], array( 'queued', 'running' ), true ) ) {
 			return self::error( 'strongbox_job_not_active', __( 'URLs are only presigned for a queued or running job.', 'strongbox' ), 409 );
 		}
-		$allowed = Key_Policy::OPERATIONS[ $job['type'] ];
-		$prefix  = (string) $d['prefix'];
+		if ( ! empty( $job['destination_id'] ) && $job['destination_id'] !== $request['id'] ) {
+			return self::error( 'strongbox_job_destination_mismatch', __( 'This job was started for another destination; start a job for this destination instead.', 'strongbox' ), 403 );
+		}
+		$prefix = (string) $d['prefix'];
 		foreach ( $request['requests'] as $i => $r ) {
 			$method = $r['method'];
-			if ( ! in_array( $method, $allowed, true ) ) {
+			if ( ! Key_Policy::allows( $job['type'], $method, $r['key'], $prefix ) ) {
 				/* translators: 1: HTTP method, 2: job type */
-				return self::error( 'strongbox_operation_denied', sprintf( __( 'A %2$s job may not %1$s objects.', 'strongbox' ), $method, $job['type'] ), 403, array( 'index' => $i ) );
+				return self::error( 'strongbox_operation_denied', sprintf( __( 'A %2$s job may not %1$s objects (outside the locks/ directory).', 'strongbox' ), $method, $job['type'] ), 403, array( 'index' => $i ) );
 			}
 			$key = 'LIST' === $method ? rtrim( $r['key'], '/' ) : $r['key'];
 			$ok  = 'LIST' === $method && '' === $key && '' === $prefix ? true : ( Key_Policy::under_prefix( $key, $prefix ) || ( 'LIST' === $method && $key === $prefix ) );
 			if ( ! $ok ) {
 				return self::error( 'strongbox_key_outside_prefix', __( 'Keys must be well formed and lie under the destination\'s prefix.', 'strongbox' ), 403, array( 'index' => $i ) );
+			}
+			if ( isset( $r['continuation'] ) && ( 'LIST' !== $method || '' === $r['continuation'] || preg_match( '/[\x00-\x1f\x7f]/', $r['continuation'] ) ) ) {
+				return self::error( 'strongbox_continuation_invalid', __( 'A continuation token belongs to a LIST request only, and must be the non-empty token of the previous page\'s listing.', 'strongbox' ), 400, array( 'index' => $i ) );
 			}
 		}
 		$signer  = new Presigner( $d['endpoint'], $d['region'], $d['bucket'], $d['access_key_id'], $d['secret_access_key'], $d['path_style'] );
@@ -98,8 +108,15 @@ class Presign_Controller extends Controller {
 		foreach ( $request['requests'] as $r ) {
 			if ( 'LIST' === $r['method'] ) {
 				// A listing of the prefix itself is signed as "prefix/", so "prefix2/..." stays out.
-				$list = rtrim( $r['key'], '/' ) === $prefix ? ( '' === $prefix ? '' : $prefix . '/' ) : $r['key'];
-				$url  = $signer->presign( 'GET', '', $expires, $now, array( 'list-type' => '2', 'prefix' => $list ) );
+				$list  = rtrim( $r['key'], '/' ) === $prefix ? ( '' === $prefix ? '' : $prefix . '/' ) : $r['key'];
+				$query = array(
+					'list-type' => '2',
+					'prefix'    => $list,
+				);
+				if ( isset( $r['continuation'] ) ) {
+					$query['continuation-token'] = $r['continuation'];
+				}
+				$url = $signer->presign( 'GET', '', $expires, $now, $query );
 			} else {
 				$url = $signer->presign( $r['method'], $r['key'], $expires, $now );
 			}
