@@ -10,7 +10,8 @@ namespace Strongbox\Storage;
 defined( 'ABSPATH' ) || exit;
 
 /**
- * Keys stay under the destination's prefix; operations follow the job type.
+ * Keys stay under the destination's prefix; operations follow the job type, except
+ * that every job may write and remove lock files under `<prefix>/locks/`.
  */
 final class Key_Policy {
 
@@ -21,6 +22,41 @@ final class Key_Policy {
 		'check'   => array( 'GET', 'HEAD', 'LIST' ),
 		'prune'   => array( 'GET', 'HEAD', 'LIST', 'DELETE', 'PUT' ),
 	);
+
+	/** Directory of the lock files, under the prefix. */
+	const LOCKS_DIR = 'locks';
+
+	/** Operations every job type may apply to lock files (the core takes and releases locks). */
+	const LOCK_OPERATIONS = array( 'PUT', 'DELETE' );
+
+	/**
+	 * Whether a job of a type may apply a method to a key (the key's place under the
+	 * prefix is checked separately, by under_prefix()).
+	 *
+	 * @param string $type   Job type.
+	 * @param string $method GET, HEAD, PUT, DELETE or LIST.
+	 * @param string $key    Full key.
+	 * @param string $prefix Prefix without slashes at the ends.
+	 * @return bool
+	 */
+	public static function allows( $type, $method, $key, $prefix ) {
+		if ( isset( self::OPERATIONS[ $type ] ) && in_array( $method, self::OPERATIONS[ $type ], true ) ) {
+			return true;
+		}
+		return in_array( $method, self::LOCK_OPERATIONS, true ) && self::is_lock( $key, $prefix );
+	}
+
+	/**
+	 * Whether a full key is a lock file: under `<prefix>/locks/`, well formed.
+	 *
+	 * @param string $key    Full key.
+	 * @param string $prefix Prefix without slashes at the ends.
+	 * @return bool
+	 */
+	public static function is_lock( $key, $prefix ) {
+		$locks = ( '' === $prefix ? '' : $prefix . '/' ) . self::LOCKS_DIR;
+		return self::valid_key( $key ) && self::under_prefix( $key, $locks );
+	}
 
 	/**
 	 * Whether a key is well formed: no leading slash, no empty, "." or ".." segment,
