@@ -127,6 +127,74 @@ class DestinationsTest extends SB_Http_Test_Case {
 		$this->assertSame( 400, self::call( 'POST', $url, array( 'job_id' => $job, 'requests' => $many ) )->status, 'batches of at most 1000' );
 	}
 
+	public function test_every_job_may_put_and_delete_lock_files_and_nothing_else_new() {
+		$d   = $this->create( 'shop-a/backups' );
+		$url = '/destinations/' . $d['id'] . '/presign';
+		foreach ( array( 'backup', 'restore', 'check', 'prune' ) as $type ) {
+			$job = $this->job( $type, 'running' );
+			$r   = self::call(
+				'POST',
+				$url,
+				array(
+					'job_id'   => $job,
+					'requests' => array(
+						array( 'method' => 'PUT', 'key' => 'shop-a/backups/locks/' . $type . '-1' ),
+						array( 'method' => 'DELETE', 'key' => 'shop-a/backups/locks/' . $type . '-1' ),
+						array( 'method' => 'GET', 'key' => 'shop-a/backups/locks/' . $type . '-1' ),
+						array( 'method' => 'LIST', 'key' => 'shop-a/backups/locks/' ),
+					),
+				)
+			);
+			$this->assertSame( 200, $r->status, "$type: " . $r->body );
+			$urls = $r->json()['urls'];
+			$this->assertSame( array( 'PUT', 'DELETE', 'GET', 'GET' ), array_column( $urls, 'method' ) );
+			$this->assertStringStartsWith( 'http://127.0.0.1:9000/strongbox-test/shop-a/backups/locks/' . $type . '-1?', $urls[1]['url'] );
+		}
+		// Outside locks/ a backup job still may not delete, nor a restore or check job write or delete.
+		$backup  = $this->job( 'backup', 'running' );
+		$restore = $this->job( 'restore', 'running' );
+		$check   = $this->job( 'check', 'running' );
+		foreach ( array( 'shop-a/backups/data/ab/abcdef', 'shop-a/backups/config', 'shop-a/backups/locks', 'shop-a/backups/lockss/x', 'shop-a/backups/data/locks/x', 'shop-a/backups/locks/../config' ) as $key ) {
+			$r = self::call( 'POST', $url, array( 'job_id' => $backup, 'requests' => array( array( 'method' => 'DELETE', 'key' => $key ) ) ) );
+			$this->assertError( 403, 'strongbox_operation_denied', $r );
+			foreach ( array( $restore, $check ) as $job ) {
+				foreach ( array( 'PUT', 'DELETE' ) as $method ) {
+					$this->assertError( 403, 'strongbox_operation_denied', self::call( 'POST', $url, array( 'job_id' => $job, 'requests' => array( array( 'method' => $method, 'key' => $key ) ) ) ) );
+				}
+			}
+		}
+		// A lock directory outside the prefix is outside the prefix.
+		$this->assertError( 403, 'strongbox_operation_denied', self::call( 'POST', $url, array( 'job_id' => $backup, 'requests' => array( array( 'method' => 'DELETE', 'key' => 'shop-a/locks/x' ) ) ) ) );
+		$this->assertError( 403, 'strongbox_key_outside_prefix', self::call( 'POST', $url, array( 'job_id' => $backup, 'requests' => array( array( 'method' => 'PUT', 'key' => 'shop-b/locks/x' ) ) ) ) );
+	}
+
+	public function test_list_requests_carry_a_continuation_token() {
+		$d     = $this->create( 'shop-a/backups' );
+		$url   = '/destinations/' . $d['id'] . '/presign';
+		$job   = $this->job( 'check', 'running' );
+		$token = '1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM=';
+		$r     = self::call(
+			'POST',
+			$url,
+			array(
+				'job_id'   => $job,
+				'requests' => array(
+					array( 'method' => 'LIST', 'key' => 'shop-a/backups/data/', 'continuation' => $token ),
+					array( 'method' => 'LIST', 'key' => 'shop-a/backups/data/' ),
+				),
+			)
+		);
+		$this->assertSame( 200, $r->status, $r->body );
+		$urls = $r->json()['urls'];
+		$this->assertStringContainsString( '&continuation-token=' . rawurlencode( $token ) . '&list-type=2&prefix=shop-a%2Fbackups%2Fdata%2F&X-Amz-Signature=', str_replace( 'X-Amz-SignedHeaders=host&', '', $urls[0]['url'] ) );
+		$this->assertStringNotContainsString( 'continuation-token', $urls[1]['url'] );
+		foreach ( array( array( 'method' => 'GET', 'key' => 'shop-a/backups/x', 'continuation' => $token ), array( 'method' => 'LIST', 'key' => 'shop-a/backups/', 'continuation' => '' ), array( 'method' => 'LIST', 'key' => 'shop-a/backups/', 'continuation' => "a
+b" ) ) as $req ) {
+			$this->assertError( 400, 'strongbox_continuation_invalid', self::call( 'POST', $url, array( 'job_id' => $job, 'requests' => array( $req ) ) ) );
+		}
+		$this->assertSame( 400, self::call( 'POST', $url, array( 'job_id' => $job, 'requests' => array( array( 'method' => 'LIST', 'key' => 'shop-a/backups/', 'continuation' => str_repeat( 'a', 4097 ) ) ) ) )->status );
+	}
+
 	public function test_passphrase_is_write_only_and_handed_only_to_a_running_job_of_its_administrator() {
 		$pass = 'correct horse battery staple ' . bin2hex( random_bytes( 4 ) );
 		$this->assertSame( 200, self::call( 'PUT', '/settings/passphrase', array( 'passphrase' => $pass ) )->status );
