@@ -107,6 +107,15 @@ pub enum Error {
     #[error("repository format version {0} is not supported by this strongbox; upgrade strongbox")]
     UnsupportedVersion(u32),
 
+    /// The WordPress site's Strongbox API refused or failed a request.
+    #[error("the site answered HTTP {status} to {what}: {message} ({code})")]
+    Site {
+        what: String,
+        status: u16,
+        code: String,
+        message: String,
+    },
+
     /// The operation was cancelled.
     #[error("cancelled")]
     Cancelled,

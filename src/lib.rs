@@ -8,6 +8,7 @@
 //! - [`tree`], [`snapshot`], [`db`]: what a snapshot of a site holds.
 //! - [`repo`]: the repository (keys, config, objects, the blob saver, locks).
 //! - [`storage`]: backends (memory, local folder, S3-compatible).
+//! - [`site`]: the WordPress site through the plugin's REST API.
 //! - [`commands`]: one module per verb, shared by the CLI and the browser.
 //! - `native`: what only exists outside the browser (files, MariaDB).
 //!
@@ -26,12 +27,16 @@ pub mod index;
 pub mod pack;
 pub mod progress;
 pub mod repo;
+pub mod site;
 pub mod snapshot;
 pub mod storage;
 pub mod tree;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod native;
+
+#[cfg(target_arch = "wasm32")]
+pub mod web;
 
 pub use error::{Error, Result};
 pub use id::Id;

@@ -199,6 +199,17 @@ struct BackupArgs {
     /// Site URL recorded in the snapshot
     #[arg(long)]
     site_url: Option<String>,
+    /// Back up a WordPress site through the Strongbox plugin's REST API
+    /// (`https://shop.example`), authenticated with an Application Password
+    /// from STRONGBOX_SITE_USER and STRONGBOX_SITE_PASSWORD
+    #[arg(long, conflicts_with_all = ["files", "db_dump"])]
+    site: Option<String>,
+    /// With --site: leave out the files
+    #[arg(long, requires = "site")]
+    no_site_files: bool,
+    /// With --site: leave out the database
+    #[arg(long, requires = "site")]
+    no_site_db: bool,
 }
 
 #[derive(Args)]
@@ -488,6 +499,35 @@ async fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<u8> {
             }
             Ok(0)
         }
+        Command::Backup(a) if a.site.is_some() => {
+            let repo = open_repo(&cli).await?;
+            let client = std::sync::Arc::new(site_client(a.site.as_deref().unwrap_or_default())?);
+            let opts = strongbox::site::SiteBackupOptions {
+                files: !a.no_site_files,
+                database: !a.no_site_db,
+                trigger: a.trigger.clone(),
+                excludes: a.exclude.clone(),
+            };
+            let bar = progress::Bar::new(show_bar, cancel);
+            let res = strongbox::site::backup_site(&repo, &client, &opts, &bar).await;
+            bar.finish();
+            let (id, snap, traffic) = res?;
+            if cli.json {
+                out_json(&serde_json::json!({"id": id, "snapshot": snap, "traffic": traffic}))?;
+            } else {
+                print_backup_summary(&id, &snap);
+                println!(
+                    "  site:     {} received in {} requests",
+                    human(traffic.bytes_from_site),
+                    traffic.site_requests
+                );
+            }
+            Ok(if snap.warnings.is_empty() {
+                0
+            } else {
+                exit::WARNINGS
+            })
+        }
         Command::Backup(a) => {
             let repo = open_repo(&cli).await?;
             let mut files = match &a.files {
@@ -534,37 +574,7 @@ async fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<u8> {
             if cli.json {
                 out_json(&serde_json::json!({"id": id, "snapshot": snap}))?;
             } else {
-                let s = &snap.stats;
-                println!("snapshot {} saved", id.short());
-                if snap.files.is_some() {
-                    println!(
-                        "  files:    {} files, {} dirs, {} ({} files read)",
-                        s.files,
-                        s.dirs,
-                        human(s.file_bytes),
-                        s.files_read
-                    );
-                }
-                if snap.database.is_some() {
-                    println!(
-                        "  database: {} tables, {} rows, {} ({} pages read, {} unchanged)",
-                        s.tables,
-                        s.rows,
-                        human(s.db_bytes),
-                        s.pages_read,
-                        s.pages_reused
-                    );
-                }
-                println!(
-                    "  added:    {} new blobs, {} of data, {} stored",
-                    s.blobs_new,
-                    human(s.bytes_new),
-                    human(s.bytes_stored)
-                );
-                println!("  took:     {:.1} s", s.duration_ms as f64 / 1000.0);
-                for w in &snap.warnings {
-                    eprintln!("warning: {w}");
-                }
+                print_backup_summary(&id, &snap);
             }
             Ok(if snap.warnings.is_empty() {
                 0
@@ -914,4 +924,53 @@ fn safe_file_name(name: &str) -> String {
             }
         })
         .collect()
+}
+
+/// The human summary of a backup.
+fn print_backup_summary(id: &strongbox::Id, snap: &strongbox::snapshot::Snapshot) {
+    let s = &snap.stats;
+    println!("snapshot {} saved", id.short());
+    if snap.files.is_some() {
+        println!(
+            "  files:    {} files, {} dirs, {} ({} files read)",
+            s.files,
+            s.dirs,
+            human(s.file_bytes),
+            s.files_read
+        );
+    }
+    if snap.database.is_some() {
+        println!(
+            "  database: {} tables, {} rows, {} ({} pages read, {} unchanged)",
+            s.tables,
+            s.rows,
+            human(s.db_bytes),
+            s.pages_read,
+            s.pages_reused
+        );
+    }
+    println!(
+        "  added:    {} new blobs, {} of data, {} stored",
+        s.blobs_new,
+        human(s.bytes_new),
+        human(s.bytes_stored)
+    );
+    println!("  took:     {:.1} s", s.duration_ms as f64 / 1000.0);
+    for w in &snap.warnings {
+        eprintln!("warning: {w}");
+    }
+}
+
+/// A client of the site's Strongbox API at `site` (its home address).
+fn site_client(site: &str) -> Result<strongbox::site::SiteClient> {
+    let user = std::env::var("STRONGBOX_SITE_USER")
+        .context("STRONGBOX_SITE_USER is not set (the WordPress user of the Application Password)")?;
+    let password = std::env::var("STRONGBOX_SITE_PASSWORD").context(
+        "STRONGBOX_SITE_PASSWORD is not set (an Application Password: Users > Profile > Application Passwords)",
+    )?;
+    let api = format!("{}/wp-json/strongbox/v1/", site.trim_end_matches('/'));
+    Ok(strongbox::site::SiteClient::new(
+        &api,
+        strongbox::site::Auth::ApplicationPassword { user, password },
+    )?)
 }

@@ -61,6 +61,12 @@ pub trait FileSource {
     /// The entry as it is now (to notice a file that changed while read),
     /// `None` if it vanished.
     async fn stat(&mut self, path: &[Vec<u8>]) -> Result<Option<FileEntry>>;
+    /// Says which files of a folder will be read next, in order, with their
+    /// listed sizes, so a remote source can fetch small files in batches.
+    /// Files left out (unchanged since the parent snapshot) are not read.
+    async fn will_read(&mut self, _files: &[(Vec<Vec<u8>>, u64)]) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// Options of a backup.
@@ -315,6 +321,29 @@ fn walk_dir<'a>(
                     .collect()
             })
             .unwrap_or_default();
+        let unchanged = |e: &FileEntry, saver: &Saver<'_>| {
+            !ctx.opts.force
+                && parent_nodes.get(&e.name).is_some_and(|p| {
+                    p.kind == NodeKind::File
+                        && p.size == e.size
+                        && p.mtime_ns == e.mtime_ns
+                        && p.mode == e.mode
+                        && p.content.iter().all(|b| saver.has(b))
+                })
+        };
+        let plan: Vec<(Vec<Vec<u8>>, u64)> = entries
+            .iter()
+            .filter(|e| e.kind == NodeKind::File && !unchanged(e, saver))
+            .map(|e| {
+                let mut child = path.clone();
+                child.push(e.name.clone());
+                (child, e.size)
+            })
+            .filter(|(child, _)| !excluded(ctx.opts, child))
+            .collect();
+        if !plan.is_empty() {
+            src.will_read(&plan).await?;
+        }
         let mut nodes = Vec::with_capacity(entries.len());
         for e in entries {
             let mut child = path.clone();
@@ -358,15 +387,7 @@ fn walk_dir<'a>(
                 }
                 NodeKind::File => {
                     walk.stats.files += 1;
-                    let unchanged = !ctx.opts.force
-                        && prev.is_some_and(|p| {
-                            p.kind == NodeKind::File
-                                && p.size == e.size
-                                && p.mtime_ns == e.mtime_ns
-                                && p.mode == e.mode
-                                && p.content.iter().all(|b| saver.has(b))
-                        });
-                    if let (true, Some(p)) = (unchanged, prev) {
+                    if let (true, Some(p)) = (unchanged(&e, saver), prev) {
                         node.content = p.content.clone();
                     } else {
                         let display = String::from_utf8_lossy(&child.join(&b'/')).into_owned();

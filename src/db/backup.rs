@@ -105,23 +105,45 @@ async fn backup_paged(
             let prev_pages: HashMap<i64, &Page> = prev
                 .map(|m| m.pages.iter().map(|p| (p.page, p)).collect())
                 .unwrap_or_default();
-            for s in source.page_checksums(t, key, width).await? {
-                if progress.cancelled() {
-                    return Err(crate::Error::Cancelled);
-                }
-                let page = match prev_pages.get(&s.page) {
+            let sums = source.page_checksums(t, key, width).await?;
+            // Unchanged pages are referenced; changed ones are read in
+            // batches (one request each for a remote source).
+            let mut slots: Vec<Option<Page>> = Vec::with_capacity(sums.len());
+            let mut changed: Vec<usize> = Vec::new();
+            for (i, s) in sums.iter().enumerate() {
+                match prev_pages.get(&s.page) {
                     Some(p)
                         if p.checksum == Some(s.checksum)
                             && p.blobs.iter().all(|b| saver.has(b)) =>
                     {
                         stats.pages_reused += 1;
-                        (*p).clone()
+                        slots.push(Some((*p).clone()));
                     }
                     _ => {
-                        let data = source.read_page(t, key, s.page, width).await?;
-                        store_page(saver, s.page, s.checksum, &data, stats, progress).await?
+                        slots.push(None);
+                        changed.push(i);
                     }
-                };
+                }
+            }
+            for batch in changed.chunks(READ_BATCH) {
+                if progress.cancelled() {
+                    return Err(crate::Error::Cancelled);
+                }
+                let numbers: Vec<i64> = batch.iter().map(|&i| sums[i].page).collect();
+                let datas = source.read_pages(t, key, &numbers, width).await?;
+                if datas.len() != batch.len() {
+                    return Err(crate::Error::malformed(
+                        format!("pages of table {}", t.name),
+                        format!("asked for {} pages, got {}", batch.len(), datas.len()),
+                    ));
+                }
+                for (&i, data) in batch.iter().zip(datas) {
+                    let s = sums[i];
+                    slots[i] =
+                        Some(store_page(saver, s.page, s.checksum, &data, stats, progress).await?);
+                }
+            }
+            for page in slots.into_iter().flatten() {
                 rows += page.rows;
                 bytes += page.bytes;
                 pages.push(page);
@@ -132,7 +154,10 @@ async fn backup_paged(
             // First backup of this table: read it in one ordered pass, the
             // database hashing each row, in batches of SCAN_PAGES pages.
             let ks = source.key_stats(t, key).await?;
-            let width = super::choose_width(ks.count, ks.min, ks.max);
+            let width = match source.suggested_width(t, key).await? {
+                Some(w) => w,
+                None => super::choose_width(ks.count, ks.min, ks.max),
+            };
             if ks.count > 0 {
                 let (first, last) = (super::page_of(ks.min, width), super::page_of(ks.max, width));
                 let mut p = first;
@@ -176,6 +201,9 @@ async fn backup_paged(
 
 /// Pages read in one query on a first backup.
 const SCAN_PAGES: i64 = 8;
+
+/// Changed pages read in one call on an incremental backup.
+const READ_BATCH: usize = 16;
 
 async fn store_page(
     saver: &mut Saver<'_>,

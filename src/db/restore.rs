@@ -40,6 +40,98 @@ pub fn create_statement(m: &TableManifest, target: &str) -> Result<String> {
     }
 }
 
+/// Receives a table's rows as batches of whole row lines (each ending in
+/// `\n`, as docs/FORMAT.md serializes them).
+#[async_trait::async_trait(?Send)]
+pub trait RowSink {
+    /// Takes `rows` rows.
+    async fn rows(&mut self, lines: &[u8], rows: usize) -> Result<()>;
+}
+
+/// Reads table `m`'s data and hands it to `sink` in batches of whole row
+/// lines of at most `max_batch` bytes (a larger row goes alone). Returns the
+/// rows read.
+///
+/// # Errors
+/// Storage and integrity errors, and the sink's errors.
+pub async fn read_rows(
+    repo: &Repository,
+    index: &Index,
+    m: &TableManifest,
+    sink: &mut dyn RowSink,
+    max_batch: usize,
+    progress: &dyn Progress,
+) -> Result<u64> {
+    let mut batch: Vec<u8> = Vec::new();
+    let mut in_batch = 0usize;
+    let mut rows = 0u64;
+    let mut carry: Vec<u8> = Vec::new();
+    let blobs = m.data_blobs();
+    let mut reader = crate::commands::restore::BlobReader::new(repo, index, &blobs);
+    for id in &blobs {
+        if progress.cancelled() {
+            return Err(Error::Cancelled);
+        }
+        let data = reader.read(id).await?;
+        progress.bytes(Phase::Restore, data.len() as u64);
+        carry.extend_from_slice(&data);
+        // Emit whole lines; a streamed table's chunk may end inside a row.
+        let upto = match carry.iter().rposition(|&b| b == b'\n') {
+            Some(i) => i + 1,
+            None => continue,
+        };
+        for line in carry[..upto].split_inclusive(|&b| b == b'\n') {
+            if line.len() <= 1 {
+                continue;
+            }
+            if in_batch > 0 && batch.len() + line.len() > max_batch {
+                sink.rows(&batch, in_batch).await?;
+                batch.clear();
+                in_batch = 0;
+            }
+            batch.extend_from_slice(line);
+            in_batch += 1;
+            rows += 1;
+        }
+        carry.drain(..upto);
+    }
+    if !carry.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(Error::malformed(
+            format!("table {}", m.name),
+            "its data does not end with a complete row",
+        ));
+    }
+    if in_batch > 0 {
+        sink.rows(&batch, in_batch).await?;
+    }
+    Ok(rows)
+}
+
+/// Turns row batches into `INSERT` statements.
+struct InsertSink<'s> {
+    head: Vec<u8>,
+    sink: &'s mut dyn SqlSink,
+}
+
+#[async_trait::async_trait(?Send)]
+impl RowSink for InsertSink<'_> {
+    async fn rows(&mut self, lines: &[u8], _rows: usize) -> Result<()> {
+        let mut stmt = self.head.clone();
+        stmt.reserve(lines.len());
+        for (i, line) in lines
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .enumerate()
+        {
+            if i > 0 {
+                stmt.push(b',');
+            }
+            stmt.extend_from_slice(line);
+        }
+        self.sink.execute(stmt).await
+    }
+}
+
 /// Writes table `m` as `DROP TABLE IF EXISTS`, `CREATE TABLE` and batched
 /// `INSERT` statements into `target`. Returns the rows written.
 ///
@@ -59,49 +151,9 @@ pub async fn restore_table(
     sink.execute(create_statement(m, target)?.into_bytes())
         .await?;
     let head = format!("INSERT INTO {} VALUES ", quote_ident(target)).into_bytes();
-    let mut stmt = head.clone();
-    let mut rows_in_stmt = 0usize;
-    let mut rows = 0u64;
-    let mut carry: Vec<u8> = Vec::new();
-    let blobs = m.data_blobs();
-    let mut reader = crate::commands::restore::BlobReader::new(repo, index, &blobs);
-    for id in &blobs {
-        let data = reader.read(id).await?;
-        progress.bytes(Phase::Restore, data.len() as u64);
-        carry.extend_from_slice(&data);
-        // Emit whole lines; a streamed table's chunk may end inside a row.
-        let upto = match carry.iter().rposition(|&b| b == b'\n') {
-            Some(i) => i + 1,
-            None => continue,
-        };
-        for line in carry[..upto]
-            .split(|&b| b == b'\n')
-            .filter(|l| !l.is_empty())
-        {
-            if rows_in_stmt > 0 && stmt.len() + line.len() + 1 > max_statement {
-                sink.execute(std::mem::replace(&mut stmt, head.clone()))
-                    .await?;
-                rows_in_stmt = 0;
-            }
-            if rows_in_stmt > 0 {
-                stmt.push(b',');
-            }
-            stmt.extend_from_slice(line);
-            rows_in_stmt += 1;
-            rows += 1;
-        }
-        carry.drain(..upto);
-    }
-    if !carry.iter().all(|b| b.is_ascii_whitespace()) {
-        return Err(Error::malformed(
-            format!("table {}", m.name),
-            "its data does not end with a complete row",
-        ));
-    }
-    if rows_in_stmt > 0 {
-        sink.execute(stmt).await?;
-    }
-    Ok(rows)
+    let budget = max_statement.saturating_sub(head.len()).max(1);
+    let mut inserts = InsertSink { head, sink };
+    read_rows(repo, index, m, &mut inserts, budget, progress).await
 }
 
 /// A sink that collects statements as a SQL script.

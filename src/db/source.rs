@@ -63,6 +63,30 @@ pub trait DbSource {
         width: u64,
     ) -> Result<Vec<u8>>;
 
+    /// The serialized rows of several pages, in the order asked. The default
+    /// reads them one by one; a remote source answers them in one request.
+    async fn read_pages(
+        &mut self,
+        t: &TableInfo,
+        key: &str,
+        pages: &[i64],
+        width: u64,
+    ) -> Result<Vec<Vec<u8>>> {
+        let mut out = Vec::with_capacity(pages.len());
+        for &p in pages {
+            out.push(self.read_page(t, key, p, width).await?);
+        }
+        Ok(out)
+    }
+
+    /// The page width a first backup should use, when the source has
+    /// already chosen one (the plugin picks it by the same rule as
+    /// [`super::choose_width`], from exact key statistics). `None`: choose
+    /// from [`DbSource::key_stats`].
+    async fn suggested_width(&mut self, _t: &TableInfo, _key: &str) -> Result<Option<u64>> {
+        Ok(None)
+    }
+
     /// Pages `first..=last` of a paged table read in one pass: each non-empty
     /// page's checksum (the database computes each row's hash, the source
     /// aggregates them) with its serialized rows. A first backup uses this

@@ -10,6 +10,7 @@ use std::fmt;
 use crate::error::Result;
 
 pub mod memory;
+pub mod presign;
 pub mod retry;
 pub mod s3;
 pub mod sigv4;

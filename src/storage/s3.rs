@@ -19,6 +19,7 @@ use chrono::{DateTime, Utc};
 use reqwest::{Method, StatusCode};
 use url::Url;
 
+use super::presign::{PresignRequest, Presigner};
 use super::sigv4::{self, Credentials, EMPTY_SHA256};
 use super::{FileKind, ObjectInfo, Storage};
 use crate::error::{Error, Result};
@@ -234,16 +235,21 @@ impl S3Config {
     /// [`Error::Invalid`] for an empty bucket, region or access key, or a part
     /// size under [`MIN_PART_SIZE`].
     pub fn validate(&self) -> Result<()> {
+        if self.access_key.is_empty() || self.secret_key.is_empty() {
+            return Err(Error::Invalid(
+                "the S3 access key or secret key is empty".into(),
+            ));
+        }
+        self.validate_address()
+    }
+
+    /// [`S3Config::validate`] without the credentials (presigned mode).
+    fn validate_address(&self) -> Result<()> {
         if self.bucket.is_empty() {
             return Err(Error::Invalid("the S3 bucket name is empty".into()));
         }
         if self.region.is_empty() {
             return Err(Error::Invalid("the S3 region is empty".into()));
-        }
-        if self.access_key.is_empty() || self.secret_key.is_empty() {
-            return Err(Error::Invalid(
-                "the S3 access key or secret key is empty".into(),
-            ));
         }
         if self.part_size < MIN_PART_SIZE {
             return Err(Error::Invalid(format!(
@@ -293,7 +299,7 @@ impl S3Config {
 
     /// Base URL (`scheme://host[:port]`), `Host` header value and decoded
     /// request path of an object key (`None`: the bucket itself).
-    fn target(&self, key: Option<&str>) -> (String, String, String) {
+    pub(crate) fn target(&self, key: Option<&str>) -> (String, String, String) {
         let scheme = self.endpoint.scheme();
         let host = self.endpoint.host_str().unwrap_or_default();
         let port = self
@@ -329,6 +335,8 @@ impl S3Config {
 pub struct S3Storage {
     config: S3Config,
     client: reqwest::Client,
+    /// Set in presigned mode: every request goes to a URL from here.
+    presigner: Option<std::sync::Arc<dyn Presigner>>,
     /// Set once the server answered `501` to `If-None-Match: *`.
     no_conditional_put: AtomicBool,
 }
@@ -403,6 +411,28 @@ impl S3Storage {
         Ok(S3Storage {
             config,
             client,
+            presigner: None,
+            no_conditional_put: AtomicBool::new(false),
+        })
+    }
+
+    /// A backend that holds no secret: each request is sent to a URL from
+    /// `presigner` (see [`super::presign`]). Objects go up in one `PUT`
+    /// whatever their size.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] if the configuration is invalid.
+    pub fn presigned(
+        mut config: S3Config,
+        client: reqwest::Client,
+        presigner: std::sync::Arc<dyn Presigner>,
+    ) -> Result<S3Storage> {
+        config.multipart_threshold = usize::MAX;
+        config.validate_address()?;
+        Ok(S3Storage {
+            config,
+            client,
+            presigner: Some(presigner),
             no_conditional_put: AtomicBool::new(false),
         })
     }
@@ -505,6 +535,11 @@ impl S3Storage {
         headers: &[(&str, &str)],
         body: Option<Bytes>,
     ) -> Result<reqwest::Response> {
+        if let Some(presigner) = &self.presigner {
+            return self
+                .send_presigned(presigner.as_ref(), op, method, key, query, headers, body)
+                .await;
+        }
         let (base, host, path) = self.config.target(key);
         let mut url = format!("{base}{}", sigv4::canonical_uri(&path));
         if !query.is_empty() {
@@ -540,6 +575,65 @@ impl S3Storage {
             op: op.what,
             key: op.key.to_string(),
             message: error_chain(&e),
+            status: None,
+        })
+    }
+
+    /// Sends one request to a presigned URL.
+    #[allow(clippy::too_many_arguments)]
+    async fn send_presigned(
+        &self,
+        presigner: &dyn Presigner,
+        op: Op<'_>,
+        method: Method,
+        key: Option<&str>,
+        query: &[(&str, &str)],
+        headers: &[(&str, &str)],
+        body: Option<Bytes>,
+    ) -> Result<reqwest::Response> {
+        let request = match (key, query) {
+            (Some(k), []) => PresignRequest {
+                method: match method {
+                    Method::GET => "GET",
+                    Method::HEAD => "HEAD",
+                    Method::PUT => "PUT",
+                    Method::DELETE => "DELETE",
+                    _ => return Err(unavailable_presigned(op)),
+                },
+                key: k.to_string(),
+                continuation: None,
+            },
+            (None, q) if method == Method::GET && q.first() == Some(&("list-type", "2")) => {
+                let find = |name: &str| q.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
+                PresignRequest {
+                    method: "LIST",
+                    key: find("prefix").unwrap_or_default().to_string(),
+                    continuation: find("continuation-token").map(str::to_string),
+                }
+            }
+            _ => return Err(unavailable_presigned(op)),
+        };
+        let url = presigner
+            .presign(std::slice::from_ref(&request))
+            .await?
+            .pop()
+            .ok_or_else(|| Error::Storage {
+                op: op.what,
+                key: op.key.to_string(),
+                message: "the signer returned no URL".into(),
+                status: None,
+            })?;
+        let mut req = self.client.request(method, &url);
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        if let Some(body) = body {
+            req = req.body(body);
+        }
+        req.send().await.map_err(|e| Error::Storage {
+            op: op.what,
+            key: op.key.to_string(),
+            message: send_failure_hint(&error_chain(&e)),
             status: None,
         })
     }
@@ -801,6 +895,23 @@ impl S3Storage {
                 (false, _) => return Ok(out),
             }
         }
+    }
+}
+
+fn unavailable_presigned(op: Op<'_>) -> Error {
+    Error::Invalid(format!(
+        "{} {} is not possible through presigned URLs",
+        op.what, op.key
+    ))
+}
+
+/// In a browser a refused CORS preflight shows up only as a failed send:
+/// say what it most likely means.
+fn send_failure_hint(chain: &str) -> String {
+    if cfg!(target_arch = "wasm32") {
+        format!("{chain} (the request did not reach the storage: if the storage is online, its bucket's CORS rule must allow this site's origin for GET, PUT, HEAD and DELETE with the headers content-type, if-none-match and range, and expose ETag; use Test connection in Strongbox's settings)")
+    } else {
+        chain.to_string()
     }
 }
 

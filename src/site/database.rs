@@ -1,0 +1,459 @@
+//! The site's tables through the plugin's database routes: table list,
+//! per-page checksum manifests computed inside MariaDB, and page rows.
+//!
+//! Each request is its own transaction on the server, so one backup's
+//! consistency is `per-page` (every page is consistent in itself; pages read
+//! at different moments). The manifest of a table is fetched once per width
+//! and kept while the table is backed up.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use reqwest::Method;
+use serde::Deserialize;
+
+use super::SiteClient;
+use crate::db::source::{DbSource, KeyStats};
+use crate::db::{page_bounds, Checksum, Column, PageChecksum, TableInfo};
+use crate::error::{Error, Result};
+
+/// Most rows asked for in one request on a first backup (pages are
+/// prefetched up to this many rows, and up to [`SCAN_PAGES_MAX`] pages).
+pub const SCAN_ROWS_MAX: u64 = 20_000;
+/// Most pages asked for in one request.
+pub const SCAN_PAGES_MAX: usize = 64;
+
+#[derive(Deserialize)]
+struct SiteTable {
+    name: String,
+    create: String,
+    #[serde(default)]
+    columns: Vec<SiteColumn>,
+    #[serde(default)]
+    primary_key: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct SiteColumn {
+    name: String,
+    data_type: String,
+    #[serde(default)]
+    nullable: bool,
+}
+
+#[derive(Deserialize)]
+struct Manifest {
+    #[serde(default)]
+    width: Option<u64>,
+    #[serde(default)]
+    pages: Vec<ManifestPage>,
+    #[serde(default)]
+    checksum: Option<ManifestSum>,
+}
+
+#[derive(Deserialize, Clone)]
+struct ManifestPage {
+    #[serde(deserialize_with = "number_or_string")]
+    p: i64,
+    #[serde(deserialize_with = "number_or_string")]
+    rows: u64,
+    #[serde(deserialize_with = "number_or_string")]
+    bit_xor: u32,
+    #[serde(deserialize_with = "number_or_string")]
+    sum: u64,
+}
+
+#[derive(Deserialize)]
+struct ManifestSum {
+    #[serde(deserialize_with = "number_or_string")]
+    rows: u64,
+    #[serde(deserialize_with = "number_or_string")]
+    bit_xor: u32,
+    #[serde(deserialize_with = "number_or_string")]
+    sum: u64,
+}
+
+/// Big numbers come as strings (PHP integers stop at 2^63).
+fn number_or_string<'de, D, T>(d: D) -> std::result::Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    let v = serde_json::Value::deserialize(d)?;
+    let s = match &v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Number(n) => n.to_string(),
+        other => return Err(serde::de::Error::custom(format!("not a number: {other}"))),
+    };
+    s.parse::<T>().map_err(serde::de::Error::custom)
+}
+
+impl ManifestPage {
+    fn checksum(&self) -> PageChecksum {
+        PageChecksum {
+            page: self.p,
+            checksum: Checksum {
+                rows: self.rows,
+                xor: self.bit_xor,
+                sum: self.sum,
+            },
+        }
+    }
+}
+
+/// The site's database as a backup source.
+pub struct SiteDatabase {
+    client: Arc<SiteClient>,
+    label: String,
+    tables: Vec<TableInfo>,
+    /// (table, width) → pages of the current table.
+    manifest: Option<(String, u64, Vec<ManifestPage>)>,
+    /// Pages fetched ahead on a first backup.
+    ahead: HashMap<i64, Vec<u8>>,
+    streamed: Option<(String, Vec<u8>)>,
+    /// Bytes of rows received.
+    pub bytes_received: u64,
+    /// Requests sent.
+    pub requests: u64,
+}
+
+impl SiteDatabase {
+    /// The database of the site behind `client`; `label` names it in
+    /// snapshots (the site's address).
+    pub fn new(client: Arc<SiteClient>, label: &str) -> SiteDatabase {
+        SiteDatabase {
+            client,
+            label: label.to_string(),
+            tables: Vec::new(),
+            manifest: None,
+            ahead: HashMap::new(),
+            streamed: None,
+            bytes_received: 0,
+            requests: 0,
+        }
+    }
+
+    fn route(t: &TableInfo, what: &str) -> String {
+        format!("db/tables/{}/{what}", t.name)
+    }
+
+    async fn manifest(&mut self, t: &TableInfo, width: Option<u64>) -> Result<&[ManifestPage]> {
+        let fresh = matches!((&self.manifest, width), (Some((n, w, _)), Some(want)) if *n == t.name && *w == want)
+            || matches!((&self.manifest, width), (Some((n, _, _)), None) if *n == t.name);
+        if !fresh {
+            let w = width.map(|w| w.to_string());
+            let mut query: Vec<(&str, &str)> = Vec::new();
+            if let Some(w) = &w {
+                query.push(("width", w));
+            }
+            self.requests += 1;
+            let m: Manifest = self
+                .client
+                .get_json(&Self::route(t, "manifest"), &query)
+                .await?;
+            let got = m.width.or(width).ok_or_else(|| {
+                Error::malformed(format!("manifest of table {}", t.name), "it has no width")
+            })?;
+            let mut pages = m.pages;
+            pages.sort_by_key(|p| p.p);
+            self.ahead.clear();
+            self.manifest = Some((t.name.clone(), got, pages));
+        }
+        Ok(self
+            .manifest
+            .as_ref()
+            .map(|(_, _, p)| p.as_slice())
+            .unwrap_or(&[]))
+    }
+
+    /// Rows of `pages`, split by page.
+    async fn fetch_pages(
+        &mut self,
+        t: &TableInfo,
+        pages: &[i64],
+        width: u64,
+    ) -> Result<HashMap<i64, Vec<u8>>> {
+        let list = pages
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let w = width.to_string();
+        let url = self.client.url(
+            &Self::route(t, "rows"),
+            &[("width", &w), ("pages", &list), ("snapshot", "false")],
+        )?;
+        self.requests += 1;
+        let resp = self
+            .client
+            .send("db rows", self.client.request(Method::GET, url))
+            .await?;
+        let body = SiteClient::body("db rows", resp).await?;
+        self.bytes_received += body.len() as u64;
+        let mut out: HashMap<i64, Vec<u8>> = pages.iter().map(|&p| (p, Vec::new())).collect();
+        let mut current: Option<i64> = None;
+        let mut done = false;
+        for line in body.split_inclusive(|&b| b == b'\n') {
+            if line.first() == Some(&b'(') {
+                match current.and_then(|p| out.get_mut(&p)) {
+                    Some(buf) => buf.extend_from_slice(line),
+                    None => {
+                        return Err(Error::malformed(
+                            format!("rows of table {}", t.name),
+                            "a row outside any page",
+                        ))
+                    }
+                }
+            } else if let Some(rest) = line.strip_prefix(b"#page ") {
+                let v: serde_json::Value = serde_json::from_slice(rest)
+                    .map_err(|e| Error::malformed("a #page line", e.to_string()))?;
+                let p = v["p"]
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v["p"].to_string())
+                    .parse::<i64>()
+                    .map_err(|e| Error::malformed("a #page line", e.to_string()))?;
+                current = Some(p);
+            } else if line.starts_with(b"#page-end") {
+                current = None;
+            } else if let Some(rest) = line.strip_prefix(b"#error ") {
+                let v: serde_json::Value = serde_json::from_slice(rest).unwrap_or_default();
+                return Err(Error::Site {
+                    what: format!("rows of table {}", t.name),
+                    status: 200,
+                    code: v["code"].as_str().unwrap_or("strongbox_db_error").into(),
+                    message: v["message"].as_str().unwrap_or_default().into(),
+                });
+            } else if line.starts_with(b"#done") {
+                done = true;
+            }
+        }
+        if !done {
+            return Err(Error::Site {
+                what: format!("rows of table {}", t.name),
+                status: 200,
+                code: "network".into(),
+                message: "the answer was cut off before its end; retry".into(),
+            });
+        }
+        Ok(out)
+    }
+}
+
+#[async_trait::async_trait(?Send)]
+impl DbSource for SiteDatabase {
+    fn describe(&self) -> String {
+        format!("site:{}", self.label)
+    }
+
+    fn database(&self) -> String {
+        "wordpress".into()
+    }
+
+    async fn begin(&mut self) -> Result<String> {
+        Ok("per-page".into())
+    }
+
+    async fn server_version(&mut self) -> Result<String> {
+        let v: serde_json::Value = self.client.get_json("site", &[]).await?;
+        Ok(v["versions"]["database"]
+            .as_str()
+            .or_else(|| v["database_version"].as_str())
+            .unwrap_or_default()
+            .to_string())
+    }
+
+    async fn tables(&mut self) -> Result<Vec<TableInfo>> {
+        self.requests += 1;
+        let list: Vec<SiteTable> = match self.client.get_json("db/tables", &[]).await? {
+            serde_json::Value::Array(a) => serde_json::from_value(serde_json::Value::Array(a)),
+            serde_json::Value::Object(mut o) => {
+                serde_json::from_value(o.remove("tables").unwrap_or_default())
+            }
+            _ => return Err(Error::malformed("the site's table list", "not a list")),
+        }
+        .map_err(|e| Error::malformed("the site's table list", e.to_string()))?;
+        let mut tables: Vec<TableInfo> = list
+            .into_iter()
+            .map(|t| TableInfo {
+                name: t.name,
+                create: t.create,
+                columns: t
+                    .columns
+                    .into_iter()
+                    .map(|c| Column {
+                        name: c.name,
+                        data_type: c.data_type.to_lowercase(),
+                        nullable: c.nullable,
+                    })
+                    .collect(),
+                primary_key: t.primary_key,
+            })
+            .collect();
+        tables.sort_by(|a, b| a.name.cmp(&b.name));
+        self.tables = tables.clone();
+        Ok(tables)
+    }
+
+    fn has_checksums(&self) -> bool {
+        true
+    }
+
+    async fn key_stats(&mut self, t: &TableInfo, _key: &str) -> Result<KeyStats> {
+        self.manifest(t, None).await?;
+        let (width, pages) = match &self.manifest {
+            Some((_, w, p)) => (*w, p.as_slice()),
+            None => (1, &[][..]),
+        };
+        let count = pages.iter().map(|p| p.rows).sum();
+        let non_empty: Vec<&ManifestPage> = pages.iter().filter(|p| p.rows > 0).collect();
+        let (min, max) = match (non_empty.first(), non_empty.last()) {
+            (Some(f), Some(l)) => (page_bounds(f.p, width).0, page_bounds(l.p, width).1),
+            _ => (0, 0),
+        };
+        Ok(KeyStats { count, min, max })
+    }
+
+    async fn suggested_width(&mut self, t: &TableInfo, _key: &str) -> Result<Option<u64>> {
+        self.manifest(t, None).await?;
+        Ok(self.manifest.as_ref().map(|m| m.1))
+    }
+
+    async fn page_checksums(
+        &mut self,
+        t: &TableInfo,
+        _key: &str,
+        width: u64,
+    ) -> Result<Vec<PageChecksum>> {
+        Ok(self
+            .manifest(t, Some(width))
+            .await?
+            .iter()
+            .filter(|p| p.rows > 0)
+            .map(ManifestPage::checksum)
+            .collect())
+    }
+
+    async fn table_checksum(&mut self, t: &TableInfo) -> Result<Checksum> {
+        self.requests += 1;
+        let m: Manifest = self
+            .client
+            .get_json(&Self::route(t, "manifest"), &[])
+            .await?;
+        let c = m.checksum.ok_or_else(|| {
+            Error::malformed(format!("manifest of table {}", t.name), "no checksum")
+        })?;
+        Ok(Checksum {
+            rows: c.rows,
+            xor: c.bit_xor,
+            sum: c.sum,
+        })
+    }
+
+    async fn read_page(
+        &mut self,
+        t: &TableInfo,
+        _key: &str,
+        page: i64,
+        width: u64,
+    ) -> Result<Vec<u8>> {
+        let mut got = self.fetch_pages(t, &[page], width).await?;
+        Ok(got.remove(&page).unwrap_or_default())
+    }
+
+    async fn read_pages(
+        &mut self,
+        t: &TableInfo,
+        _key: &str,
+        pages: &[i64],
+        width: u64,
+    ) -> Result<Vec<Vec<u8>>> {
+        let mut got = self.fetch_pages(t, pages, width).await?;
+        Ok(pages
+            .iter()
+            .map(|p| got.remove(p).unwrap_or_default())
+            .collect())
+    }
+
+    async fn scan_pages(
+        &mut self,
+        t: &TableInfo,
+        _key: &str,
+        first: i64,
+        last: i64,
+        width: u64,
+    ) -> Result<Vec<(PageChecksum, Vec<u8>)>> {
+        let wanted: Vec<ManifestPage> = self
+            .manifest(t, Some(width))
+            .await?
+            .iter()
+            .filter(|p| p.p >= first && p.p <= last && p.rows > 0)
+            .cloned()
+            .collect();
+        let missing: Vec<i64> = wanted
+            .iter()
+            .map(|p| p.p)
+            .filter(|p| !self.ahead.contains_key(p))
+            .collect();
+        if let Some(&start) = missing.first() {
+            // Fetch from the first missing page on, as many pages as fit.
+            let all: Vec<ManifestPage> = self
+                .manifest
+                .as_ref()
+                .map(|m| {
+                    m.2.iter()
+                        .filter(|p| p.p >= start && p.rows > 0)
+                        .cloned()
+                        .collect()
+                })
+                .unwrap_or_default();
+            let mut batch = Vec::new();
+            let mut rows = 0u64;
+            for p in all {
+                let full = batch.len() >= SCAN_PAGES_MAX || rows + p.rows > SCAN_ROWS_MAX;
+                let covered = p.p > last || missing.iter().all(|m| batch.contains(m));
+                if !batch.is_empty() && full && covered {
+                    break;
+                }
+                rows += p.rows;
+                batch.push(p.p);
+            }
+            let got = self.fetch_pages(t, &batch, width).await?;
+            self.ahead.extend(got);
+        }
+        let mut out = Vec::with_capacity(wanted.len());
+        for p in wanted {
+            let data = self.ahead.remove(&p.p).unwrap_or_default();
+            out.push((p.checksum(), data));
+        }
+        Ok(out)
+    }
+
+    async fn read_stream(&mut self, t: &TableInfo, offset: u64, _limit: u64) -> Result<Vec<u8>> {
+        if offset == 0 {
+            let url = self.client.url(
+                &Self::route(t, "rows"),
+                &[("raw", "1"), ("snapshot", "false")],
+            )?;
+            self.requests += 1;
+            let resp = self
+                .client
+                .send("db rows", self.client.request(Method::GET, url))
+                .await?;
+            let body = SiteClient::body("db rows", resp).await?;
+            self.bytes_received += body.len() as u64;
+            self.streamed = Some((t.name.clone(), body));
+        }
+        match self.streamed.take() {
+            Some((name, body)) if name == t.name && offset == 0 => Ok(body),
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    async fn finish(&mut self) -> Result<()> {
+        self.manifest = None;
+        self.ahead.clear();
+        Ok(())
+    }
+}

@@ -1,0 +1,424 @@
+//! The site's files through `GET /files`, `POST /files/read` and
+//! `GET /files/content`.
+//!
+//! The listing is fetched once, page by page, and kept as a map of folders
+//! (about 150 bytes per entry: 15 MB for 100,000 files). Small files are
+//! read in batches of many files per request (a request costs a WordPress
+//! start-up); large files in ranges of [`RANGE_SIZE`]. Only files the backup
+//! says it will read ([`FileSource::will_read`]) are fetched, so an hourly
+//! backup moves only changed files.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use reqwest::Method;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::SiteClient;
+use crate::commands::backup::{FileEntry, FileSource};
+use crate::error::{Error, Result};
+use crate::tree::NodeKind;
+
+/// Files up to this size are read in batches.
+pub const BATCH_FILE_MAX: u64 = 1024 * 1024;
+/// Most bytes asked in one batch.
+pub const BATCH_BYTES: u64 = 8 * 1024 * 1024;
+/// Most files asked in one batch.
+pub const BATCH_FILES: usize = 500;
+/// Range read of a large file per request.
+pub const RANGE_SIZE: u64 = 8 * 1024 * 1024;
+/// Entries per listing request.
+const LIST_LIMIT: &str = "5000";
+
+#[derive(Deserialize)]
+struct ListPage {
+    entries: Vec<ListEntry>,
+    next_cursor: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ListEntry {
+    path: String,
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    size: u64,
+    #[serde(default)]
+    mtime: i64,
+    #[serde(default)]
+    mode: String,
+    #[serde(default)]
+    target: Option<String>,
+}
+
+/// A frame header of `POST /files/read`.
+#[derive(Debug, Deserialize)]
+struct FileFrame {
+    path: String,
+    #[serde(default)]
+    offset: u64,
+    #[serde(default)]
+    length: u64,
+    #[serde(default)]
+    size: u64,
+    #[serde(default)]
+    mtime: i64,
+    #[serde(default)]
+    error: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+}
+
+/// Bytes of one file already fetched, and its metadata at read time.
+struct Cached {
+    offset: u64,
+    data: Vec<u8>,
+    size: u64,
+    mtime_ns: i64,
+    /// `Some(reason)` when the site could not read it.
+    error: Option<(String, String)>,
+}
+
+/// The site's files as a backup source.
+pub struct SiteFiles {
+    client: Arc<SiteClient>,
+    excludes: Vec<String>,
+    dirs: Option<HashMap<Vec<u8>, Vec<FileEntry>>>,
+    plan: VecDeque<(Vec<u8>, u64)>,
+    cache: HashMap<Vec<u8>, Cached>,
+    /// Bytes received from the site (file contents).
+    pub bytes_received: u64,
+    /// Requests sent to the site.
+    pub requests: u64,
+}
+
+fn join(path: &[Vec<u8>]) -> Vec<u8> {
+    path.join(&b'/')
+}
+
+fn mode_of(s: &str) -> u32 {
+    u32::from_str_radix(s.trim_start_matches("0o"), 8).unwrap_or(0o644)
+}
+
+impl SiteFiles {
+    /// The files of the site behind `client`, with extra exclusion patterns.
+    pub fn new(client: Arc<SiteClient>, excludes: Vec<String>) -> SiteFiles {
+        SiteFiles {
+            client,
+            excludes,
+            dirs: None,
+            plan: VecDeque::new(),
+            cache: HashMap::new(),
+            bytes_received: 0,
+            requests: 0,
+        }
+    }
+
+    async fn load_listing(&mut self) -> Result<()> {
+        let mut dirs: HashMap<Vec<u8>, Vec<FileEntry>> = HashMap::new();
+        dirs.insert(Vec::new(), Vec::new());
+        let mut cursor = String::new();
+        loop {
+            let mut query: Vec<(&str, &str)> = vec![("limit", LIST_LIMIT)];
+            if !cursor.is_empty() {
+                query.push(("cursor", &cursor));
+            }
+            for e in &self.excludes {
+                query.push(("exclude[]", e));
+            }
+            self.requests += 1;
+            let page: ListPage = self.client.get_json("files", &query).await?;
+            for e in page.entries {
+                let kind = match e.kind.as_str() {
+                    "file" => NodeKind::File,
+                    "dir" => NodeKind::Dir,
+                    "link" => NodeKind::Symlink,
+                    _ => continue,
+                };
+                let (parent, name) = match e.path.rsplit_once('/') {
+                    Some((p, n)) => (p.as_bytes().to_vec(), n.as_bytes().to_vec()),
+                    None => (Vec::new(), e.path.as_bytes().to_vec()),
+                };
+                if kind == NodeKind::Dir {
+                    dirs.entry(e.path.as_bytes().to_vec()).or_default();
+                }
+                dirs.entry(parent).or_default().push(FileEntry {
+                    name,
+                    kind,
+                    mode: mode_of(&e.mode),
+                    mtime_ns: e.mtime.saturating_mul(1_000_000_000),
+                    size: if kind == NodeKind::File { e.size } else { 0 },
+                    target: e.target.map(String::into_bytes),
+                });
+            }
+            match page.next_cursor {
+                Some(c) if c != cursor && !c.is_empty() => cursor = c,
+                _ => break,
+            }
+        }
+        self.dirs = Some(dirs);
+        Ok(())
+    }
+
+    /// Fetches `first` and the planned small files after it in one request.
+    async fn fetch_batch(&mut self, first: &[u8]) -> Result<()> {
+        // Drop plan entries before `first` (read or skipped already).
+        while let Some((p, _)) = self.plan.front() {
+            if p.as_slice() == first {
+                break;
+            }
+            self.plan.pop_front();
+        }
+        let mut wanted: Vec<(Vec<u8>, u64)> = Vec::new();
+        let mut total = 0u64;
+        while let Some((p, size)) = self.plan.front() {
+            if *size > BATCH_FILE_MAX
+                || wanted.len() >= BATCH_FILES
+                || (!wanted.is_empty() && total + size > BATCH_BYTES)
+            {
+                break;
+            }
+            total += size;
+            wanted.push((p.clone(), *size));
+            self.plan.pop_front();
+        }
+        if wanted.is_empty() {
+            wanted.push((first.to_vec(), BATCH_FILE_MAX));
+        }
+        let files: Vec<serde_json::Value> = wanted
+            .iter()
+            .map(|(p, _)| {
+                json!({"path": String::from_utf8_lossy(p), "offset": 0, "length": BATCH_FILE_MAX})
+            })
+            .collect();
+        let url = self.client.url("files/read", &[])?;
+        let req = self
+            .client
+            .request(Method::POST, url)
+            .header("content-type", "application/json")
+            .body(json!({ "files": files }).to_string());
+        self.requests += 1;
+        let resp = self.client.send("files/read", req).await?;
+        let body = SiteClient::body("files/read", resp).await?;
+        self.bytes_received += body.len() as u64;
+        for (path, cached) in parse_frames(&body)? {
+            self.cache.insert(path, cached);
+        }
+        Ok(())
+    }
+
+    async fn fetch_range(&mut self, key: &[u8], offset: u64) -> Result<()> {
+        let path = String::from_utf8_lossy(key).into_owned();
+        let (off, len) = (offset.to_string(), RANGE_SIZE.to_string());
+        let url = self.client.url(
+            "files/content",
+            &[("path", &path), ("offset", &off), ("length", &len)],
+        )?;
+        self.requests += 1;
+        let resp = match self
+            .client
+            .send("files/content", self.client.request(Method::GET, url))
+            .await
+        {
+            Ok(r) => r,
+            Err(Error::Site {
+                status: 404,
+                message,
+                ..
+            }) => {
+                return Err(Error::Io {
+                    context: path,
+                    source: std::io::Error::new(std::io::ErrorKind::NotFound, message),
+                })
+            }
+            Err(e) => return Err(e),
+        };
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<i64>().ok())
+        };
+        let size = header("x-strongbox-file-size").unwrap_or(0).max(0) as u64;
+        let mtime = header("x-strongbox-file-mtime").unwrap_or(0);
+        let data = SiteClient::body("files/content", resp).await?;
+        self.bytes_received += data.len() as u64;
+        self.cache.insert(
+            key.to_vec(),
+            Cached {
+                offset,
+                data,
+                size,
+                mtime_ns: mtime.saturating_mul(1_000_000_000),
+                error: None,
+            },
+        );
+        Ok(())
+    }
+}
+
+/// Splits a `POST /files/read` answer into files.
+fn parse_frames(body: &[u8]) -> Result<Vec<(Vec<u8>, Cached)>> {
+    let bad = |why: String| Error::malformed("the site's file batch", why);
+    let mut out = Vec::new();
+    let mut pos = 0usize;
+    loop {
+        let nl = body[pos..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .ok_or_else(|| bad("it ends without #done (cut off?)".into()))?;
+        let line = &body[pos..pos + nl];
+        pos += nl + 1;
+        if line.starts_with(b"#done") {
+            return Ok(out);
+        }
+        let header = line.strip_prefix(b"#file ").ok_or_else(|| {
+            bad(format!(
+                "unexpected line {:?}",
+                String::from_utf8_lossy(line)
+            ))
+        })?;
+        let f: FileFrame = serde_json::from_slice(header).map_err(|e| bad(e.to_string()))?;
+        let len = usize::try_from(f.length).map_err(|_| bad("length too large".into()))?;
+        let data = match &f.error {
+            Some(_) => Vec::new(),
+            None => {
+                let end = pos
+                    .checked_add(len)
+                    .filter(|&e| e < body.len())
+                    .ok_or_else(|| bad(format!("{} is cut off", f.path)))?;
+                let d = body[pos..end].to_vec();
+                pos = end + 1; // the newline after the bytes
+                d
+            }
+        };
+        out.push((
+            f.path.into_bytes(),
+            Cached {
+                offset: f.offset,
+                data,
+                size: f.size,
+                // Seconds, as the listing has them (so an untouched file
+                // never looks changed).
+                mtime_ns: f.mtime.saturating_mul(1_000_000_000),
+                error: f.error.map(|code| (code, f.message.unwrap_or_default())),
+            },
+        ));
+    }
+}
+
+#[async_trait::async_trait(?Send)]
+impl FileSource for SiteFiles {
+    fn describe(&self) -> String {
+        let mut base = self.client.base().clone();
+        base.set_query(None);
+        format!("site:{base}")
+    }
+
+    async fn read_dir(&mut self, path: &[Vec<u8>]) -> Result<Vec<FileEntry>> {
+        if self.dirs.is_none() {
+            self.load_listing().await?;
+        }
+        let dirs = self
+            .dirs
+            .as_mut()
+            .ok_or_else(|| Error::Invalid("no listing".into()))?;
+        Ok(dirs.remove(&join(path)).unwrap_or_default())
+    }
+
+    async fn will_read(&mut self, files: &[(Vec<Vec<u8>>, u64)]) -> Result<()> {
+        self.plan = files.iter().map(|(p, s)| (join(p), *s)).collect();
+        Ok(())
+    }
+
+    async fn read(&mut self, path: &[Vec<u8>], offset: u64, len: u64) -> Result<Vec<u8>> {
+        let key = join(path);
+        let hit = |c: &Cached| {
+            c.error.is_some()
+                || (offset >= c.offset
+                    && (offset < c.offset + c.data.len() as u64 || offset >= c.size))
+        };
+        if !self.cache.get(&key).is_some_and(hit) {
+            let small = offset == 0
+                && self
+                    .plan
+                    .iter()
+                    .find(|(p, _)| *p == key)
+                    .is_some_and(|(_, s)| *s <= BATCH_FILE_MAX);
+            if small {
+                self.fetch_batch(&key).await?;
+            }
+            if !self.cache.get(&key).is_some_and(hit) {
+                self.fetch_range(&key, offset).await?;
+            }
+        }
+        let c = self
+            .cache
+            .get(&key)
+            .ok_or_else(|| Error::Invalid("file cache miss".into()))?;
+        if let Some((code, message)) = c.error.clone() {
+            let name = String::from_utf8_lossy(&key).into_owned();
+            let kind = if code == "not_found" {
+                std::io::ErrorKind::NotFound
+            } else {
+                std::io::ErrorKind::PermissionDenied
+            };
+            self.cache.remove(&key);
+            return Err(Error::Io {
+                context: name,
+                source: std::io::Error::new(kind, format!("{code}: {message}")),
+            });
+        }
+        let start = usize::try_from(offset - c.offset)
+            .unwrap_or(usize::MAX)
+            .min(c.data.len());
+        let end = start
+            .saturating_add(usize::try_from(len).unwrap_or(usize::MAX))
+            .min(c.data.len());
+        let out = c.data[start..end].to_vec();
+        // A file read to its end (or past its listed size) leaves the cache,
+        // except its metadata for the `stat` that follows.
+        if offset + out.len() as u64 >= c.offset + c.data.len() as u64 {
+            if let Some(c) = self.cache.get_mut(&key) {
+                c.data = Vec::new();
+                c.offset = offset + out.len() as u64;
+            }
+        }
+        Ok(out)
+    }
+
+    async fn stat(&mut self, path: &[Vec<u8>]) -> Result<Option<FileEntry>> {
+        let key = join(path);
+        let Some(c) = self.cache.remove(&key) else {
+            return Ok(None);
+        };
+        let name = path.last().cloned().unwrap_or_default();
+        Ok(Some(FileEntry {
+            name,
+            kind: NodeKind::File,
+            mode: 0,
+            mtime_ns: c.mtime_ns,
+            size: c.size,
+            target: None,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_are_split_and_errors_kept() {
+        let body = b"#file {\"path\":\"a\",\"offset\":0,\"length\":3,\"size\":3,\"mtime\":5}\nabc\n#file {\"path\":\"b\",\"error\":\"not_found\",\"message\":\"gone\"}\n#file {\"path\":\"c\",\"offset\":0,\"length\":0,\"size\":0,\"mtime\":1}\n\n#done {\"files\":3}\n";
+        let f = parse_frames(body).unwrap();
+        assert_eq!(f.len(), 3);
+        assert_eq!(f[0].1.data, b"abc");
+        assert_eq!(f[0].1.mtime_ns, 5_000_000_000);
+        assert!(f[1].1.error.is_some());
+        assert!(f[2].1.data.is_empty());
+        assert!(parse_frames(b"#file {\"path\":\"a\",\"length\":9}\nab").is_err());
+        assert!(parse_frames(b"").is_err());
+    }
+}

@@ -1,0 +1,309 @@
+//! The WordPress site as a backup source and restore target, through the
+//! Strongbox plugin's REST API (`plugin/README.md`).
+//!
+//! This is what the browser engine uses (with the admin's cookie and nonce)
+//! and what a native agent can use (with an Application Password). It works
+//! on both targets: requests go through `reqwest`, which uses `fetch` in the
+//! browser.
+//!
+//! - [`client`]: the HTTP client and error mapping.
+//! - [`files`]: the site's files as a [`crate::commands::backup::FileSource`].
+//! - [`database`]: the site's tables as a [`crate::db::source::DbSource`].
+//! - [`restore`]: a restore session as a [`crate::commands::restore::FileTarget`]
+//!   and a table stager.
+//! - [`presign`]: storage URLs presigned by the plugin, and the destination's
+//!   public settings.
+
+pub mod client;
+pub mod database;
+pub mod files;
+pub mod presign;
+pub mod restore;
+
+pub use client::{Auth, SiteClient};
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::commands::backup::{self as backup_cmd, BackupOptions};
+use crate::commands::restore::{self as restore_cmd, split_path};
+use crate::db::TableManifest;
+use crate::error::{Error, Result};
+use crate::id::Id;
+use crate::progress::Progress;
+use crate::repo::Repository;
+use crate::snapshot::{SiteInfo, Snapshot};
+
+/// What the site says about itself (`GET /site`), as far as backups need it.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SiteFacts {
+    /// Home URL.
+    #[serde(default)]
+    pub home_url: String,
+    /// Versions.
+    #[serde(default)]
+    pub versions: serde_json::Value,
+    /// Table prefix.
+    #[serde(default)]
+    pub table_prefix: String,
+    /// PHP limits (`post_max_size`, ...).
+    #[serde(default)]
+    pub php_limits: serde_json::Value,
+}
+
+impl SiteFacts {
+    /// Loads them.
+    ///
+    /// # Errors
+    /// [`Error::Site`].
+    pub async fn load(client: &SiteClient) -> Result<SiteFacts> {
+        client.get_json("site", &[]).await
+    }
+
+    /// Snapshot metadata.
+    pub fn info(&self) -> SiteInfo {
+        let v = |k: &str| self.versions[k].as_str().unwrap_or_default().to_string();
+        SiteInfo {
+            url: self.home_url.clone(),
+            wordpress_version: v("wordpress"),
+            woocommerce_version: v("woocommerce"),
+            table_prefix: self.table_prefix.clone(),
+            db_version: v("database"),
+        }
+    }
+
+    /// The largest request body the site accepts, with room to spare: half
+    /// of PHP's `post_max_size`, at most 8 MiB, at least 256 KiB.
+    pub fn request_budget(&self) -> usize {
+        let raw = self.php_limits["post_max_size"]
+            .as_str()
+            .unwrap_or("8M")
+            .trim();
+        let (num, mult) = match raw.chars().last().map(|c| c.to_ascii_uppercase()) {
+            Some('K') => (&raw[..raw.len() - 1], 1usize << 10),
+            Some('M') => (&raw[..raw.len() - 1], 1 << 20),
+            Some('G') => (&raw[..raw.len() - 1], 1 << 30),
+            _ => (raw, 1),
+        };
+        let bytes = num
+            .trim()
+            .parse::<usize>()
+            .unwrap_or(8)
+            .saturating_mul(mult);
+        let bytes = if bytes == 0 { usize::MAX } else { bytes };
+        (bytes / 2).clamp(256 << 10, 8 << 20)
+    }
+}
+
+/// What to back up from the site.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct SiteBackupOptions {
+    /// The site's files.
+    pub files: bool,
+    /// The site's database.
+    pub database: bool,
+    /// What started it (`manual`, `schedule`, `before-update`).
+    pub trigger: String,
+    /// Extra exclusion patterns for files.
+    pub excludes: Vec<String>,
+}
+
+/// Traffic of a site backup.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct SiteTraffic {
+    /// Bytes received from the site (file contents and rows).
+    pub bytes_from_site: u64,
+    /// Requests sent to the site's API (without presigning).
+    pub site_requests: u64,
+}
+
+/// Backs up the site behind `client` into `repo`.
+///
+/// # Errors
+/// Site, storage and repository errors; [`Error::Cancelled`].
+pub async fn backup_site(
+    repo: &Repository,
+    client: &std::sync::Arc<SiteClient>,
+    opts: &SiteBackupOptions,
+    progress: &dyn Progress,
+) -> Result<(Id, Snapshot, SiteTraffic)> {
+    let facts = SiteFacts::load(client).await?;
+    let label = facts.home_url.clone();
+    let mut files = opts
+        .files
+        .then(|| files::SiteFiles::new(client.clone(), opts.excludes.clone()));
+    let mut db = opts
+        .database
+        .then(|| database::SiteDatabase::new(client.clone(), &label));
+    let bopts = BackupOptions {
+        trigger: if opts.trigger.is_empty() {
+            "manual".into()
+        } else {
+            opts.trigger.clone()
+        },
+        site: Some(facts.info()),
+        ..BackupOptions::default()
+    };
+    let result = backup_cmd::run(
+        repo,
+        files
+            .as_mut()
+            .map(|f| f as &mut dyn crate::commands::backup::FileSource),
+        db.as_mut()
+            .map(|d| d as &mut dyn crate::db::source::DbSource),
+        &bopts,
+        progress,
+    )
+    .await;
+    let traffic = SiteTraffic {
+        bytes_from_site: files.as_ref().map_or(0, |f| f.bytes_received)
+            + db.as_ref().map_or(0, |d| d.bytes_received),
+        site_requests: files.as_ref().map_or(0, |f| f.requests)
+            + db.as_ref().map_or(0, |d| d.requests),
+    };
+    let (id, snap) = result?;
+    Ok((id, snap, traffic))
+}
+
+/// What to restore into the site.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct SiteRestoreOptions {
+    /// `latest` or a snapshot id (prefix).
+    pub snapshot: String,
+    /// Restore tables.
+    pub database: bool,
+    /// Restore files.
+    pub files: bool,
+    /// Only these tables (`None`: all).
+    pub tables: Option<Vec<String>>,
+    /// Only these paths (`None`: all).
+    pub paths: Option<Vec<String>>,
+    /// The open restore session.
+    #[serde(rename = "sessionId")]
+    pub session_id: String,
+    /// Its key.
+    #[serde(rename = "sessionKey")]
+    pub session_key: String,
+    /// Put everything in place at the end (`/swap`).
+    #[serde(default = "yes")]
+    pub swap: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// What a site restore did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SiteRestoreResult {
+    /// Snapshot restored.
+    pub snapshot: String,
+    /// Tables staged.
+    pub tables: u64,
+    /// Rows staged.
+    pub rows: u64,
+    /// Files staged.
+    pub files: u64,
+    /// File bytes staged.
+    pub bytes: u64,
+    /// Bytes sent to the site.
+    pub bytes_to_site: u64,
+    /// Symlinks that could not be restored through the API.
+    pub skipped: Vec<String>,
+    /// The site's answer to `/swap`.
+    pub swapped: Option<serde_json::Value>,
+}
+
+/// Restores a snapshot into the site through an open restore session.
+///
+/// # Errors
+/// Site, storage and repository errors; [`Error::Cancelled`] (the session
+/// stays open and can be rolled back).
+pub async fn restore_site(
+    repo: &Repository,
+    client: &std::sync::Arc<SiteClient>,
+    opts: &SiteRestoreOptions,
+    progress: &dyn Progress,
+) -> Result<SiteRestoreResult> {
+    let facts = SiteFacts::load(client).await?;
+    let spec = if opts.snapshot.is_empty() {
+        "latest"
+    } else {
+        &opts.snapshot
+    };
+    let (index, id, snap) = backup_cmd::load_for_read(repo, spec).await?;
+    let mut target = restore::SiteRestore::new(client.clone(), &opts.session_id, &opts.session_key);
+    target.part_size = facts.request_budget();
+    let mut out = SiteRestoreResult {
+        snapshot: id.to_hex(),
+        ..SiteRestoreResult::default()
+    };
+    if opts.database {
+        let db = snap
+            .database
+            .as_ref()
+            .ok_or_else(|| Error::Invalid("this snapshot holds no database".into()))?;
+        let wanted: Option<HashSet<&str>> = opts
+            .tables
+            .as_ref()
+            .map(|t| t.iter().map(String::as_str).collect());
+        if let Some(w) = &wanted {
+            if let Some(missing) = w.iter().find(|n| !db.tables.iter().any(|t| t.name == **n)) {
+                return Err(Error::Invalid(format!(
+                    "table {missing} is not in snapshot {}",
+                    id.short()
+                )));
+            }
+        }
+        let budget = target.part_size;
+        for (i, t) in db.tables.iter().enumerate() {
+            if wanted
+                .as_ref()
+                .is_some_and(|w| !w.contains(t.name.as_str()))
+            {
+                continue;
+            }
+            if progress.cancelled() {
+                return Err(Error::Cancelled);
+            }
+            progress.item(
+                crate::progress::Phase::Restore,
+                &t.name,
+                i as u64,
+                db.tables.len() as u64,
+            );
+            let m: TableManifest = repo.read_json_blob(&index, &t.manifest).await?;
+            target.begin_table(&m.name, &m.create).await?;
+            out.rows +=
+                crate::db::restore::read_rows(repo, &index, &m, &mut target, budget, progress)
+                    .await?;
+            out.tables += 1;
+        }
+    }
+    if opts.files {
+        let part = snap
+            .files
+            .as_ref()
+            .ok_or_else(|| Error::Invalid("this snapshot holds no files".into()))?;
+        let includes = opts
+            .paths
+            .iter()
+            .flatten()
+            .map(|p| split_path(p))
+            .collect::<Result<Vec<_>>>()?;
+        let stats =
+            restore_cmd::restore_files(repo, &index, &part.tree, &includes, &mut target, progress)
+                .await?;
+        out.files = stats.files;
+        out.bytes = stats.bytes;
+    }
+    if opts.swap {
+        out.swapped = Some(target.swap().await?);
+    }
+    out.bytes_to_site = target.bytes_sent;
+    out.skipped = target.skipped;
+    Ok(out)
+}

@@ -1,0 +1,410 @@
+//! The engine in the browser: wasm-bindgen bindings over the same core the
+//! CLI uses (compiled only for wasm32).
+//!
+//! JavaScript (a module Web Worker, `plugin/strongbox/assets/js/engine-worker.js`)
+//! creates one [`Engine`] per job. Site data comes from the plugin's REST
+//! API ([`crate::site`]) with the admin's cookie and nonce; storage is
+//! reached through URLs the plugin presigns, so the storage secret never
+//! reaches the browser. Results are plain JS objects (JSON-shaped); errors
+//! are `Error` objects with a `code` (see [`error_code`]) and a message in
+//! plain words.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+use crate::commands::check::{self, CheckOptions};
+use crate::error::Error;
+use crate::progress::{Phase, Progress};
+use crate::repo::{InitOptions, Repository};
+use crate::site::presign::SitePresigner;
+use crate::site::{self, Auth, SiteClient};
+use crate::storage::retry::Retrying;
+use crate::storage::DynStorage;
+
+pub mod webcrypto;
+
+/// The `code` of a JS error for a core error.
+pub fn error_code(e: &Error) -> &'static str {
+    match e {
+        Error::WrongPassphrase => "wrong_password",
+        Error::NoRepository { .. } => "no_repository",
+        Error::RepositoryExists { .. } => "exists",
+        Error::Cancelled => "cancelled",
+        Error::Locked { .. } => "locked",
+        Error::Storage {
+            status: None,
+            message,
+            ..
+        } if message.contains("CORS rule") => "cors",
+        Error::Storage { .. } | Error::AccessDenied { .. } | Error::NotFound { .. } => "storage",
+        Error::Site { .. } => "site",
+        Error::HashMismatch { .. }
+        | Error::Decrypt { .. }
+        | Error::Malformed { .. }
+        | Error::BlobMissing { .. }
+        | Error::BlobMismatch { .. } => "corrupt",
+        _ => "error",
+    }
+}
+
+fn js_error(e: &Error) -> JsValue {
+    let err = js_sys::Error::new(&e.to_string());
+    let _ = js_sys::Reflect::set(&err, &"code".into(), &error_code(e).into());
+    err.into()
+}
+
+fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsValue> {
+    let text = serde_json::to_string(v).map_err(|e| js_error(&Error::Invalid(e.to_string())))?;
+    js_sys::JSON::parse(&text)
+}
+
+fn from_js<T: for<'de> Deserialize<'de>>(v: &JsValue, what: &str) -> Result<T, JsValue> {
+    let text: String = if v.is_undefined() || v.is_null() {
+        "{}".into()
+    } else {
+        js_sys::JSON::stringify(v)?.into()
+    };
+    serde_json::from_str(&text).map_err(|e| js_error(&Error::Invalid(format!("{what}: {e}"))))
+}
+
+/// Options of `new Engine(...)`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EngineOptions {
+    rest_url: String,
+    nonce: String,
+    destination_id: u64,
+    job_id: u64,
+}
+
+/// Progress as JS events: `{phase, item, items_done, items_total,
+/// bytes_done, bytes_total, rate, eta_seconds}`, at most every 100 ms.
+struct JsProgress {
+    callback: RefCell<Option<js_sys::Function>>,
+    cancel: Cell<bool>,
+    started: Cell<f64>,
+    last: Cell<f64>,
+    phase: Cell<Phase>,
+    item: RefCell<String>,
+    items: Cell<(u64, u64)>,
+    bytes: Cell<u64>,
+    bytes_total: Cell<u64>,
+}
+
+#[derive(Serialize)]
+struct ProgressEvent<'a> {
+    phase: &'a str,
+    item: &'a str,
+    items_done: u64,
+    items_total: u64,
+    bytes_done: u64,
+    bytes_total: u64,
+    rate: f64,
+    eta_seconds: Option<f64>,
+}
+
+impl JsProgress {
+    fn new() -> JsProgress {
+        JsProgress {
+            callback: RefCell::new(None),
+            cancel: Cell::new(false),
+            started: Cell::new(0.0),
+            last: Cell::new(0.0),
+            phase: Cell::new(Phase::Files),
+            item: RefCell::new(String::new()),
+            items: Cell::new((0, 0)),
+            bytes: Cell::new(0),
+            bytes_total: Cell::new(0),
+        }
+    }
+
+    fn reset(&self, bytes_total: u64) {
+        self.cancel.set(false);
+        self.started.set(js_sys::Date::now());
+        self.last.set(0.0);
+        self.bytes.set(0);
+        self.bytes_total.set(bytes_total);
+        self.items.set((0, 0));
+        self.item.borrow_mut().clear();
+    }
+
+    fn emit(&self, force: bool) {
+        let now = js_sys::Date::now();
+        if !force && now - self.last.get() < 100.0 {
+            return;
+        }
+        self.last.set(now);
+        let Some(cb) = self.callback.borrow().clone() else {
+            return;
+        };
+        let secs = ((now - self.started.get()) / 1000.0).max(0.001);
+        let bytes = self.bytes.get();
+        let rate = bytes as f64 / secs;
+        let total = self.bytes_total.get();
+        let (done, items_total) = self.items.get();
+        let eta = if total > bytes && rate > 0.0 {
+            Some((total - bytes) as f64 / rate)
+        } else if items_total > done && done > 0 {
+            Some(secs * (items_total - done) as f64 / done as f64)
+        } else {
+            None
+        };
+        let item = self.item.borrow();
+        let ev = ProgressEvent {
+            phase: self.phase.get().label(),
+            item: &item,
+            items_done: done,
+            items_total,
+            bytes_done: bytes,
+            bytes_total: total,
+            rate,
+            eta_seconds: eta,
+        };
+        if let Ok(v) = to_js(&ev) {
+            let _ = cb.call1(&JsValue::UNDEFINED, &v);
+        }
+    }
+}
+
+impl Progress for JsProgress {
+    fn item(&self, phase: Phase, name: &str, done: u64, total: u64) {
+        self.phase.set(phase);
+        name.clone_into(&mut self.item.borrow_mut());
+        self.items.set((done, total));
+        self.emit(false);
+    }
+
+    fn bytes(&self, phase: Phase, n: u64) {
+        self.phase.set(phase);
+        self.bytes.set(self.bytes.get() + n);
+        self.emit(false);
+    }
+
+    fn cancelled(&self) -> bool {
+        self.cancel.get()
+    }
+}
+
+struct Inner {
+    client: Arc<SiteClient>,
+    destination: u64,
+    job: u64,
+    progress: JsProgress,
+    repo: RefCell<Option<Rc<Repository>>>,
+    host: String,
+}
+
+impl Inner {
+    async fn storage(&self) -> Result<DynStorage, Error> {
+        let (_, s3) =
+            SitePresigner::storage(self.client.clone(), self.destination, self.job).await?;
+        // The repository's storage type is an `Arc` on both targets; in the
+        // browser nothing crosses threads.
+        #[allow(clippy::arc_with_non_send_sync)]
+        let storage: DynStorage = Arc::new(Retrying::new(s3, 4, Duration::from_millis(500)));
+        Ok(storage)
+    }
+
+    fn repo(&self) -> Result<Rc<Repository>, Error> {
+        self.repo.borrow().clone().ok_or_else(|| {
+            Error::Invalid("the repository is not open: call open(passphrase) first".into())
+        })
+    }
+}
+
+/// One job's engine: `new Engine({restUrl, nonce, destinationId, jobId})`.
+#[wasm_bindgen]
+pub struct Engine {
+    inner: Rc<Inner>,
+}
+
+fn run<F, T>(inner: &Rc<Inner>, fut: F) -> js_sys::Promise
+where
+    F: std::future::Future<Output = Result<T, Error>> + 'static,
+    T: Serialize,
+{
+    let inner = inner.clone();
+    future_to_promise(async move {
+        let out = fut.await;
+        inner.progress.emit(true);
+        match out {
+            Ok(v) => to_js(&v),
+            Err(e) => Err(js_error(&e)),
+        }
+    })
+}
+
+#[wasm_bindgen]
+impl Engine {
+    /// A new engine for one job.
+    ///
+    /// # Errors
+    /// A JS error for missing or invalid options.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue) -> Result<Engine, JsValue> {
+        let o: EngineOptions = from_js(&options, "Engine options")?;
+        let client = SiteClient::new(&o.rest_url, Auth::Nonce(Mutex::new(o.nonce)))
+            .map_err(|e| js_error(&e))?;
+        let host = client.base().host_str().unwrap_or("browser").to_string();
+        Ok(Engine {
+            inner: Rc::new(Inner {
+                client: Arc::new(client),
+                destination: o.destination_id,
+                job: o.job_id,
+                progress: JsProgress::new(),
+                repo: RefCell::new(None),
+                host,
+            }),
+        })
+    }
+
+    /// Sets the progress callback.
+    #[wasm_bindgen(js_name = onProgress)]
+    pub fn on_progress(&self, callback: js_sys::Function) {
+        *self.inner.progress.callback.borrow_mut() = Some(callback);
+    }
+
+    /// Replaces the `wp_rest` nonce.
+    #[wasm_bindgen(js_name = setNonce)]
+    pub fn set_nonce(&self, nonce: &str) {
+        self.inner.client.set_nonce(nonce);
+    }
+
+    /// Asks the running call to stop; it rejects with code `cancelled` and
+    /// leaves the repository valid.
+    pub fn cancel(&self) {
+        self.inner.progress.cancel.set(true);
+    }
+
+    /// Whether WebCrypto is used for AES-GCM, HMAC and SHA-256.
+    #[wasm_bindgen(js_name = usesWebCrypto)]
+    pub fn uses_web_crypto(&self) -> bool {
+        webcrypto::available()
+    }
+
+    /// Creates the repository at the destination.
+    pub fn init(&self, passphrase: String) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        run(&self.inner, async move {
+            let storage = inner.storage().await?;
+            let repo = Repository::init(
+                storage,
+                Some(&passphrase),
+                InitOptions::default(),
+                inner.host.clone(),
+                "wp-admin".into(),
+            )
+            .await?;
+            let out = serde_json::json!({"repository_id": repo.config.id, "encrypted": repo.config.encrypted});
+            *inner.repo.borrow_mut() = Some(Rc::new(repo));
+            Ok(out)
+        })
+    }
+
+    /// Opens the repository; a wrong passphrase is refused before any data
+    /// moves.
+    pub fn open(&self, passphrase: String) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        run(&self.inner, async move {
+            let storage = inner.storage().await?;
+            let repo = Repository::open(storage, Some(&passphrase), inner.host.clone()).await?;
+            let out = serde_json::json!({"repository_id": repo.config.id, "encrypted": repo.config.encrypted});
+            *inner.repo.borrow_mut() = Some(Rc::new(repo));
+            Ok(out)
+        })
+    }
+
+    /// Backs up the site: `{files, database, trigger, excludes}`.
+    pub fn backup(&self, options: JsValue) -> Result<js_sys::Promise, JsValue> {
+        let opts: site::SiteBackupOptions = from_js(&options, "backup options")?;
+        let inner = self.inner.clone();
+        Ok(run(&self.inner, async move {
+            let repo = inner.repo()?;
+            inner.progress.reset(0);
+            let (id, snap, traffic) =
+                site::backup_site(&repo, &inner.client, &opts, &inner.progress).await?;
+            let mut stats =
+                serde_json::to_value(snap.stats).map_err(|e| Error::Invalid(e.to_string()))?;
+            stats["bytes_from_site"] = traffic.bytes_from_site.into();
+            stats["site_requests"] = traffic.site_requests.into();
+            Ok(serde_json::json!({
+                "snapshot_id": id.to_hex(),
+                "short_id": id.short(),
+                "stats": stats,
+                "warnings": snap.warnings,
+            }))
+        }))
+    }
+
+    /// The snapshots, oldest first.
+    pub fn snapshots(&self) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        run(&self.inner, async move {
+            let repo = inner.repo()?;
+            let list = repo.list_snapshots().await?;
+            Ok(list
+                .into_iter()
+                .map(|(id, s)| {
+                    serde_json::json!({
+                        "id": id.to_hex(),
+                        "short_id": id.short(),
+                        "time": s.time,
+                        "end_time": s.end_time,
+                        "trigger": s.trigger,
+                        "hostname": s.hostname,
+                        "stats": s.stats,
+                        "site": s.site,
+                        "files": s.files.is_some(),
+                        "tables": s.database.as_ref().map(|d| d.tables.iter().map(|t| serde_json::json!({"name": t.name, "rows": t.rows})).collect::<Vec<_>>()).unwrap_or_default(),
+                        "warnings": s.warnings.len(),
+                    })
+                })
+                .collect::<Vec<_>>())
+        })
+    }
+
+    /// Restores into an open restore session: `{snapshot, database, files,
+    /// tables, paths, sessionId, sessionKey}`.
+    pub fn restore(&self, options: JsValue) -> Result<js_sys::Promise, JsValue> {
+        let opts: site::SiteRestoreOptions = from_js(&options, "restore options")?;
+        let inner = self.inner.clone();
+        Ok(run(&self.inner, async move {
+            let repo = inner.repo()?;
+            inner.progress.reset(0);
+            site::restore_site(&repo, &inner.client, &opts, &inner.progress).await
+        }))
+    }
+
+    /// Checks the repository: `{readData}`.
+    pub fn check(&self, options: JsValue) -> Result<js_sys::Promise, JsValue> {
+        #[derive(Deserialize, Default)]
+        #[serde(default, rename_all = "camelCase")]
+        struct Opts {
+            read_data: bool,
+        }
+        let o: Opts = from_js(&options, "check options")?;
+        let inner = self.inner.clone();
+        Ok(run(&self.inner, async move {
+            let repo = inner.repo()?;
+            inner.progress.reset(0);
+            let report = check::run(
+                &repo,
+                &CheckOptions {
+                    read_data: o.read_data,
+                    subset: None,
+                },
+                &inner.progress,
+            )
+            .await?;
+            let mut v = serde_json::to_value(&report).map_err(|e| Error::Invalid(e.to_string()))?;
+            v["ok"] = report.errors.is_empty().into();
+            Ok(v)
+        }))
+    }
+}
