@@ -54,6 +54,7 @@ final class Plugin {
 			new Rest\Restore_Controller(),
 			new Rest\Destinations_Controller(),
 			new Rest\Presign_Controller(),
+			new Rest\Destination_Check_Controller(),
 			new Rest\Jobs_Controller(),
 		);
 		foreach ( $controllers as $controller ) {

@@ -62,6 +62,8 @@ class SecurityMatrixTest extends SB_Http_Test_Case {
 			'PATCH /destinations/(?P<id>d[0-9a-f]{12})'     => array( 'PATCH', "/destinations/$d", array( 'name' => 'matrix' ) ),
 			'DELETE /destinations/(?P<id>d[0-9a-f]{12})'    => array( 'DELETE', '/destinations/d000000000000' ),
 			'/destinations/(?P<id>d[0-9a-f]{12})/presign'   => array( 'POST', "/destinations/$d/presign", array( 'job_id' => $j, 'requests' => array( array( 'method' => 'GET', 'key' => 'pfx/config' ) ) ) ),
+			'/destinations/(?P<id>d[0-9a-f]{12})/test'      => array( 'POST', "/destinations/$d/test", array( 'origin' => 'https://shop.example' ) ),
+			'/destinations/(?P<id>d[0-9a-f]{12})/cors'      => array( 'POST', "/destinations/$d/cors", array( 'origin' => 'https://shop.example' ) ),
 			'/jobs'                                         => array( 'GET', '/jobs' ),
 			'POST /jobs'                                    => array( 'POST', '/jobs', array( 'type' => 'check' ) ),
 			'/jobs/(?P<id>[0-9]+)'                          => array( 'GET', "/jobs/$j" ),
