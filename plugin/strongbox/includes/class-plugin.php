@@ -34,6 +34,9 @@ final class Plugin {
 		add_filter( 'rest_pre_serve_request', array( Rest\Stream_Response::class, 'serve' ), 1000, 4 );
 		add_action( 'strongbox_prune_jobs', array( Jobs\Repository::class, 'prune_default' ) );
 		add_action( 'plugins_loaded', array( Jobs\Repository::class, 'maybe_upgrade' ) );
+		if ( is_admin() ) {
+			Admin\Page::init();
+		}
 	}
 
 	/**

@@ -1,0 +1,90 @@
+<?php
+/**
+ * Tools > Strongbox: rendered for administrators only, configuration without secrets.
+ *
+ * @package Strongbox
+ */
+
+/**
+ * The admin screen over HTTP, logged in through real wp-admin cookies.
+ */
+class AdminPageTest extends SB_Http_Test_Case {
+
+	const PAGE = '/wp-admin/tools.php?page=strongbox';
+
+	/**
+	 * The wp-admin cookies (auth + logged_in) of a role's test user.
+	 *
+	 * @param string $role Role.
+	 * @return string[] Header lines.
+	 */
+	private static function admin_cookies( $role ) {
+		$user  = get_user_by( 'login', 'sb_' . $role );
+		$exp   = time() + HOUR_IN_SECONDS;
+		$token = WP_Session_Tokens::get_instance( $user->ID )->create( $exp );
+		$auth  = wp_generate_auth_cookie( $user->ID, $exp, 'auth', $token );
+		$in    = wp_generate_auth_cookie( $user->ID, $exp, 'logged_in', $token );
+		return array( 'Cookie: ' . AUTH_COOKIE . '=' . rawurlencode( $auth ) . '; ' . LOGGED_IN_COOKIE . '=' . rawurlencode( $in ) );
+	}
+
+	public function test_administrators_get_the_screen_with_a_module_and_no_secret() {
+		$secret     = 'admin-page-secret-' . wp_generate_password( 12, false );
+		$passphrase = 'admin page passphrase ' . wp_generate_password( 12, false );
+		$d          = self::api( 'POST', '/destinations', array( 'name' => 'Page <b>test</b>', 'endpoint' => 'http://127.0.0.1:9', 'bucket' => 'page-bucket', 'prefix' => 'shop', 'access_key_id' => 'AKPAGE', 'secret_access_key' => $secret ) )->json();
+		$this->assertSame( 200, self::api( 'PUT', '/settings/passphrase', array( 'passphrase' => $passphrase ) )->status );
+
+		$r = SB_Http::request( 'GET', self::PAGE, self::admin_cookies( 'administrator' ) );
+		$this->assertSame( 200, $r->status, substr( $r->body, 0, 500 ) );
+		$this->assertStringContainsString( 'id="strongbox-app"', $r->body );
+		$this->assertMatchesRegularExpression( '#<script type="module" src=[\'"][^\'"]+assets/js/admin-page\.js\?ver=[^\'"]+[\'"] id=[\'"]strongbox-admin-js[\'"]#', $r->body, 'the screen script is printed as a module' );
+		$this->assertStringContainsString( 'aria-live="polite"', $r->body );
+		$this->assertStringNotContainsString( $secret, $r->body, 'the storage secret never reaches the page' );
+		$this->assertStringNotContainsString( $passphrase, $r->body, 'the passphrase never reaches the page' );
+		$this->assertStringNotContainsString( 'Page <b>test</b>', $r->body, 'destination names are escaped' );
+		$this->assertStringContainsString( 'Page &lt;b&gt;test&lt;/b&gt;', $r->body );
+
+		$this->assertSame( 1, preg_match( '#<script type="application/json" id="strongbox-admin-config">(.*?)</script>#s', $r->body, $m ) );
+		$config = json_decode( $m[1], true );
+		$this->assertIsArray( $config );
+		$this->assertSame( SB_TEST_URL . '/wp-json/strongbox/v1/', $config['restUrl'] );
+		$this->assertMatchesRegularExpression( '/^[0-9a-f]{10}$/', $config['nonce'] );
+		$this->assertTrue( $config['hasPassphrase'] );
+		foreach ( array( 'clientUrl', 'workerUrl', 'engineUrl', 'wasmUrl' ) as $k ) {
+			$this->assertStringStartsWith( SB_TEST_URL . '/wp-content/plugins/strongbox/assets/', $config[ $k ], $k );
+		}
+		$this->assertStringContainsString( 'strongbox_bg.wasm', $config['wasmUrl'] );
+		$ids = array_column( $config['destinations'], 'id' );
+		$this->assertContains( $d['id'], $ids );
+		foreach ( $config['destinations'] as $dest ) {
+			$this->assertSame( array( 'id', 'name', 'bucket', 'prefix' ), array_keys( $dest ) );
+		}
+		$this->assertIsString( $config['i18n']['phases']['upload'] );
+
+		// The page's scripts are served, the worker and client as JavaScript.
+		foreach ( array( 'clientUrl', 'workerUrl' ) as $k ) {
+			$js = SB_Http::request( 'GET', $config[ $k ] );
+			$this->assertSame( 200, $js->status, $k );
+			$this->assertStringContainsString( 'javascript', $js->headers['content-type'], $k );
+		}
+
+		// The menu entry under Tools.
+		$tools = SB_Http::request( 'GET', '/wp-admin/tools.php', self::admin_cookies( 'administrator' ) );
+		$this->assertStringContainsString( 'tools.php?page=strongbox', $tools->body );
+
+		self::api( 'DELETE', '/destinations/' . $d['id'] );
+	}
+
+	public function test_other_roles_are_refused() {
+		foreach ( array( 'editor', 'shop_manager', 'subscriber' ) as $role ) {
+			$r = SB_Http::request( 'GET', self::PAGE, self::admin_cookies( $role ) );
+			$this->assertSame( 403, $r->status, "$role must not see the screen" );
+			$this->assertStringNotContainsString( 'strongbox-admin-config', $r->body, $role );
+			$tools = SB_Http::request( 'GET', '/wp-admin/tools.php', self::admin_cookies( $role ) );
+			$this->assertStringNotContainsString( 'tools.php?page=strongbox', $tools->body, "$role gets no menu entry" );
+		}
+		// Logged out: sent to the login form.
+		$r = SB_Http::request( 'GET', self::PAGE );
+		$this->assertSame( 302, $r->status );
+		$this->assertStringContainsString( 'wp-login.php', $r->headers['location'] );
+	}
+}
