@@ -2,6 +2,8 @@
 //! repository: round trips, incremental reads, damage, keys, locks,
 //! interrupted and cancelled backups.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 mod common;
 
 use std::cell::Cell;

@@ -3,6 +3,8 @@
 //! Edge cases: binary columns, NULLs, multi-MB rows, utf8mb4, no primary
 //! key, composite and non-integer keys, negative keys.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 mod common;
 
 use common::*;

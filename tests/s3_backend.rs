@@ -23,6 +23,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto::Builder as ConnBuilder;
 use reqwest::Method;
 use strongbox::error::Error;
+use strongbox::storage::presign::KeyPresigner;
 use strongbox::storage::retry::Retrying;
 use strongbox::storage::s3::{S3Config, S3Storage};
 use strongbox::storage::{FileKind, Storage};
@@ -273,6 +274,52 @@ async fn s3s_list_follows_continuation_tokens() {
     names.dedup();
     assert_eq!(names.len(), count as usize);
     assert!(listed.iter().all(|o| o.size < 7));
+}
+
+/// The browser's mode: no secret in the backend, every request sent to a
+/// URL presigned elsewhere (here by [`KeyPresigner`], the plugin's job in
+/// production), checked strictly by s3s.
+fn presigned(endpoint: &str, bucket_and_prefix: &str, secret: &str) -> S3Storage {
+    let signer = Arc::new(KeyPresigner::new(
+        config(endpoint, bucket_and_prefix, secret),
+        600,
+    ));
+    let mut public = config(endpoint, bucket_and_prefix, "x");
+    public.access_key.clear();
+    public.secret_key.clear();
+    S3Storage::presigned(public, http_client(), signer).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3s_presigned_mode_round_trip_and_listing() {
+    let server = start_s3s().await;
+    let endpoint = format!("http://{}", server.addr);
+    let s = presigned(&endpoint, "bucket/browser", SK);
+    round_trip(&s).await;
+    // Large objects go up in one PUT (no multipart through presigned URLs).
+    let big = data(40 << 20, 7);
+    s.put(FileKind::Pack, &name(900), big.clone())
+        .await
+        .unwrap();
+    assert_eq!(s.get(FileKind::Pack, &name(900)).await.unwrap(), big);
+    // Listings page through continuation tokens (presigned per page).
+    let before = s.list(FileKind::Index).await.unwrap().len();
+    for i in 0..1003u64 {
+        s.put(FileKind::Index, &name(50_000 + i), vec![1])
+            .await
+            .unwrap();
+    }
+    assert_eq!(s.list(FileKind::Index).await.unwrap().len(), before + 1003);
+    // What the keyed backend wrote, the presigned one reads, and back.
+    let keyed = storage(&endpoint, "bucket/browser");
+    assert_eq!(keyed.get(FileKind::Pack, &name(900)).await.unwrap(), big);
+    // A signer with the wrong secret gets refused by the server.
+    let bad = presigned(&endpoint, "bucket/browser", "not-the-secret");
+    let e = bad.get(FileKind::Pack, &name(900)).await.unwrap_err();
+    assert!(
+        matches!(e, Error::AccessDenied { status: 403, .. }),
+        "{e:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

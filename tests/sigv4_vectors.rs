@@ -10,6 +10,8 @@
 //!
 //! The expected values are copied from those publications, not computed.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 use chrono::{DateTime, TimeZone, Utc};
 use strongbox::storage::sigv4::{
     self, Credentials, SignableRequest, EMPTY_SHA256, UNSIGNED_PAYLOAD,

@@ -963,8 +963,9 @@ fn print_backup_summary(id: &strongbox::Id, snap: &strongbox::snapshot::Snapshot
 
 /// A client of the site's Strongbox API at `site` (its home address).
 fn site_client(site: &str) -> Result<strongbox::site::SiteClient> {
-    let user = std::env::var("STRONGBOX_SITE_USER")
-        .context("STRONGBOX_SITE_USER is not set (the WordPress user of the Application Password)")?;
+    let user = std::env::var("STRONGBOX_SITE_USER").context(
+        "STRONGBOX_SITE_USER is not set (the WordPress user of the Application Password)",
+    )?;
     let password = std::env::var("STRONGBOX_SITE_PASSWORD").context(
         "STRONGBOX_SITE_PASSWORD is not set (an Application Password: Users > Profile > Application Passwords)",
     )?;

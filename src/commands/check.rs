@@ -402,7 +402,7 @@ async fn read_pack(
     for e in &entries {
         let sealed = &data[e.offset as usize..e.offset as usize + e.length as usize];
         *blobs_read += 1;
-        if let Err(err) = repo.decode_blob(pack, e, sealed) {
+        if let Err(err) = repo.decode_blob(pack, e, sealed).await {
             bad.push((
                 e.id,
                 format!("blob {} in pack {}: {err}", e.id.short(), pack.short()),

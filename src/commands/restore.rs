@@ -93,7 +93,7 @@ impl<'a> BlobReader<'a> {
                 "shorter than its index says (truncated?)",
             )
         })?;
-        self.repo.decode_blob(pack, &loc.entry, sealed)
+        self.repo.decode_blob(pack, &loc.entry, sealed).await
     }
 }
 

@@ -18,6 +18,8 @@ use crate::error::{Error, Result};
 use crate::id::Id;
 
 pub mod keyfile;
+#[cfg(target_arch = "wasm32")]
+pub mod webcrypto;
 
 /// Bytes an encrypted envelope adds to its plaintext (nonce + tag).
 pub const ENVELOPE_OVERHEAD: usize = NONCE_LEN + TAG_LEN;
@@ -76,6 +78,9 @@ impl MasterKey {
 pub struct Crypto {
     cipher: Option<Aes256Gcm>,
     mac: Hmac<Sha256>,
+    /// The same keys in WebCrypto (browser only).
+    #[cfg(target_arch = "wasm32")]
+    web: webcrypto::WebKeys,
 }
 
 impl std::fmt::Debug for Crypto {
@@ -90,6 +95,8 @@ impl Crypto {
         Crypto {
             cipher: Some(Aes256Gcm::new(&key.encrypt.into())),
             mac: mac_for(&key.mac),
+            #[cfg(target_arch = "wasm32")]
+            web: webcrypto::WebKeys::new(Some(key.encrypt), key.mac),
         }
     }
 
@@ -98,6 +105,8 @@ impl Crypto {
         Crypto {
             cipher: None,
             mac: mac_for(mac_key),
+            #[cfg(target_arch = "wasm32")]
+            web: webcrypto::WebKeys::new(None, *mac_key),
         }
     }
 
@@ -162,6 +171,62 @@ impl Crypto {
     }
 }
 
+impl Crypto {
+    /// [`Crypto::blob_id`], through WebCrypto in the browser.
+    pub async fn blob_id_async(&self, plaintext: &[u8]) -> Id {
+        #[cfg(target_arch = "wasm32")]
+        if let Some(id) = self.web.hmac(plaintext).await {
+            return Id(id);
+        }
+        self.blob_id(plaintext)
+    }
+
+    /// [`Crypto::seal`], through WebCrypto in the browser.
+    ///
+    /// # Errors
+    /// As [`Crypto::seal`].
+    pub async fn seal_async(&self, plaintext: &[u8]) -> Result<Vec<u8>> {
+        #[cfg(target_arch = "wasm32")]
+        if self.cipher.is_some() {
+            let mut nonce = [0u8; NONCE_LEN];
+            random_bytes(&mut nonce)?;
+            if let Some(ct) = self.web.encrypt(&nonce, plaintext).await {
+                let mut out = Vec::with_capacity(NONCE_LEN + ct.len());
+                out.extend_from_slice(&nonce);
+                out.extend_from_slice(&ct);
+                return Ok(out);
+            }
+        }
+        self.seal(plaintext)
+    }
+
+    /// [`Crypto::open`], through WebCrypto in the browser.
+    ///
+    /// # Errors
+    /// As [`Crypto::open`].
+    pub async fn open_async(&self, envelope: &[u8], what: &dyn Fn() -> String) -> Result<Vec<u8>> {
+        #[cfg(target_arch = "wasm32")]
+        if self.cipher.is_some() && envelope.len() >= ENVELOPE_OVERHEAD {
+            let (nonce, rest) = envelope.split_at(NONCE_LEN);
+            match self.web.decrypt(nonce, rest).await {
+                Some(Ok(plain)) => return Ok(plain),
+                Some(Err(())) => return Err(Error::Decrypt { what: what() }),
+                None => {}
+            }
+        }
+        self.open(envelope, what)
+    }
+}
+
+/// [`sha256`], through WebCrypto in the browser.
+pub async fn sha256_async(data: &[u8]) -> Id {
+    #[cfg(target_arch = "wasm32")]
+    if let Some(h) = webcrypto::sha256(data).await {
+        return Id(h);
+    }
+    sha256(data)
+}
+
 fn mac_for(key: &[u8; 32]) -> Hmac<Sha256> {
     <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(key).expect("HMAC accepts any key length")
 }
@@ -171,6 +236,8 @@ pub(crate) fn seal_with(key: &[u8; 32], plaintext: &[u8]) -> Result<Vec<u8>> {
     Crypto {
         cipher: Some(Aes256Gcm::new(&(*key).into())),
         mac: mac_for(&[0; 32]),
+        #[cfg(target_arch = "wasm32")]
+        web: webcrypto::WebKeys::new(None, [0; 32]),
     }
     .seal(plaintext)
 }
@@ -180,6 +247,8 @@ pub(crate) fn open_with(key: &[u8; 32], envelope: &[u8]) -> Option<Vec<u8>> {
     Crypto {
         cipher: Some(Aes256Gcm::new(&(*key).into())),
         mac: mac_for(&[0; 32]),
+        #[cfg(target_arch = "wasm32")]
+        web: webcrypto::WebKeys::new(None, [0; 32]),
     }
     .open(envelope, &String::new)
     .ok()

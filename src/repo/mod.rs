@@ -382,21 +382,26 @@ impl Repository {
                 u64::from(loc.entry.length),
             )
             .await?;
-        self.decode_blob(&loc.pack, &loc.entry, &sealed)
+        self.decode_blob(&loc.pack, &loc.entry, &sealed).await
     }
 
     /// Opens, inflates and verifies a sealed blob read from `pack`.
     ///
     /// # Errors
     /// [`Error::Decrypt`], [`Error::Malformed`], [`Error::BlobMismatch`].
-    pub fn decode_blob(&self, pack: &Id, entry: &PackEntry, sealed: &[u8]) -> Result<Vec<u8>> {
+    pub async fn decode_blob(
+        &self,
+        pack: &Id,
+        entry: &PackEntry,
+        sealed: &[u8],
+    ) -> Result<Vec<u8>> {
         let what = || format!("blob {} in pack {}", entry.id, pack);
-        let opened = self.crypto.open(sealed, &what)?;
+        let opened = self.crypto.open_async(sealed, &what).await?;
         let plain = match entry.uncompressed {
             Some(n) => compress::decompress(&opened, n as usize, &what)?,
             None => opened,
         };
-        if self.crypto.blob_id(&plain) != entry.id {
+        if self.crypto.blob_id_async(&plain).await != entry.id {
             return Err(Error::BlobMismatch {
                 id: entry.id.to_hex(),
                 pack: pack.to_hex(),

@@ -179,18 +179,27 @@ impl<'r> Saver<'r> {
         data: &[u8],
         incompressible: bool,
     ) -> Result<(Id, bool)> {
-        let id = self.repo.crypto.blob_id(data);
+        let crypto = &self.repo.crypto;
+        let id = crypto.blob_id_async(data).await;
         self.stats.blobs_total += 1;
         if self.has(&id) {
             return Ok((id, false));
         }
-        let p = prepare(
-            &self.repo.crypto,
-            self.repo.config.compression_level,
+        let level = self.repo.config.compression_level;
+        let compressed = compress::compress(data, level, incompressible);
+        let (stored, uncompressed) = match &compressed {
+            Some(c) if u32::try_from(data.len()).is_ok() => {
+                (c.as_slice(), u32::try_from(data.len()).ok())
+            }
+            _ => (data, None),
+        };
+        let p = PreparedBlob {
             blob_type,
-            data,
-            incompressible,
-        )?;
+            id,
+            sealed: crypto.seal_async(stored).await?,
+            uncompressed,
+            plain_len: data.len(),
+        };
         self.add_prepared(p).await?;
         Ok((id, true))
     }
@@ -230,7 +239,7 @@ impl<'r> Saver<'r> {
             return Ok(());
         }
         let (bytes, entries) = writer.finish(&self.repo.crypto)?;
-        let id = crypto::sha256(&bytes);
+        let id = crypto::sha256_async(&bytes).await;
         let len = bytes.len() as u64;
         match self
             .repo

@@ -152,9 +152,9 @@ impl SiteDatabase {
                 .client
                 .get_json(&Self::route(t, "manifest"), &query)
                 .await?;
-            let got = m.width.or(width).ok_or_else(|| {
-                Error::malformed(format!("manifest of table {}", t.name), "it has no width")
-            })?;
+            // An empty table has no width yet: any will do (it is chosen
+            // again once the table has rows).
+            let got = m.width.or(width).unwrap_or(1024);
             let mut pages = m.pages;
             pages.sort_by_key(|p| p.p);
             self.ahead.clear();

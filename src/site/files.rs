@@ -28,6 +28,8 @@ pub const BATCH_BYTES: u64 = 8 * 1024 * 1024;
 pub const BATCH_FILES: usize = 500;
 /// Range read of a large file per request.
 pub const RANGE_SIZE: u64 = 8 * 1024 * 1024;
+/// Extra bytes asked for beyond a file's listed size.
+const SLACK: u64 = 4096;
 /// Entries per listing request.
 const LIST_LIMIT: &str = "5000";
 
@@ -175,11 +177,11 @@ impl SiteFiles {
         while let Some((p, size)) = self.plan.front() {
             if *size > BATCH_FILE_MAX
                 || wanted.len() >= BATCH_FILES
-                || (!wanted.is_empty() && total + size > BATCH_BYTES)
+                || (!wanted.is_empty() && total + size + SLACK > BATCH_BYTES)
             {
                 break;
             }
-            total += size;
+            total += size + SLACK;
             wanted.push((p.clone(), *size));
             self.plan.pop_front();
         }
@@ -188,8 +190,11 @@ impl SiteFiles {
         }
         let files: Vec<serde_json::Value> = wanted
             .iter()
-            .map(|(p, _)| {
-                json!({"path": String::from_utf8_lossy(p), "offset": 0, "length": BATCH_FILE_MAX})
+            .map(|(p, size)| {
+                // A little more than listed: a file that grew a bit still
+                // comes whole (one that grew more is completed by ranges).
+                let length = (size + SLACK).min(BATCH_FILE_MAX);
+                json!({"path": String::from_utf8_lossy(p), "offset": 0, "length": length})
             })
             .collect();
         let url = self.client.url("files/read", &[])?;
@@ -376,7 +381,8 @@ impl FileSource for SiteFiles {
         let end = start
             .saturating_add(usize::try_from(len).unwrap_or(usize::MAX))
             .min(c.data.len());
-        let out = c.data[start..end].to_vec();
+        let mut out = c.data[start..end].to_vec();
+        let size = c.size;
         // A file read to its end (or past its listed size) leaves the cache,
         // except its metadata for the `stat` that follows.
         if offset + out.len() as u64 >= c.offset + c.data.len() as u64 {
@@ -384,6 +390,23 @@ impl FileSource for SiteFiles {
                 c.data = Vec::new();
                 c.offset = offset + out.len() as u64;
             }
+        }
+        // The file is longer than what came (it grew, or the batch held
+        // only its start): read on by ranges.
+        while (out.len() as u64) < len && offset + (out.len() as u64) < size {
+            let at = offset + out.len() as u64;
+            self.fetch_range(&key, at).await?;
+            let Some(c) = self.cache.get_mut(&key) else {
+                break;
+            };
+            if c.data.is_empty() || c.offset != at {
+                break;
+            }
+            let want = usize::try_from(len - out.len() as u64).unwrap_or(usize::MAX);
+            let take = want.min(c.data.len());
+            out.extend_from_slice(&c.data[..take]);
+            c.data.drain(..take);
+            c.offset = at + take as u64;
         }
         Ok(out)
     }

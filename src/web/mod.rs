@@ -27,8 +27,6 @@ use crate::site::{self, Auth, SiteClient};
 use crate::storage::retry::Retrying;
 use crate::storage::DynStorage;
 
-pub mod webcrypto;
-
 /// The `code` of a JS error for a core error.
 pub fn error_code(e: &Error) -> &'static str {
     match e {
@@ -285,7 +283,7 @@ impl Engine {
     /// Whether WebCrypto is used for AES-GCM, HMAC and SHA-256.
     #[wasm_bindgen(js_name = usesWebCrypto)]
     pub fn uses_web_crypto(&self) -> bool {
-        webcrypto::available()
+        crate::crypto::webcrypto::available()
     }
 
     /// Creates the repository at the destination.
