@@ -278,6 +278,15 @@ fn parse_frames(body: &[u8]) -> Result<Vec<(Vec<u8>, Cached)>> {
         if line.starts_with(b"#done") {
             return Ok(out);
         }
+        if let Some(rest) = line.strip_prefix(b"#file-changed ") {
+            // The file changed while the site read it (its bytes may be
+            // padded): drop them, it is read again by ranges.
+            let v: serde_json::Value =
+                serde_json::from_slice(rest).map_err(|e| bad(e.to_string()))?;
+            let path = v["path"].as_str().unwrap_or_default().as_bytes().to_vec();
+            out.retain(|(p, _)| *p != path);
+            continue;
+        }
         let header = line.strip_prefix(b"#file ").ok_or_else(|| {
             bad(format!(
                 "unexpected line {:?}",
@@ -442,6 +451,8 @@ mod tests {
         assert!(f[1].1.error.is_some());
         assert!(f[2].1.data.is_empty());
         assert!(parse_frames(b"#file {\"path\":\"a\",\"length\":9}\nab").is_err());
+        let changed = b"#file {\"path\":\"a\",\"length\":2,\"size\":2}\n\0\0\n#file-changed {\"path\":\"a\"}\n#done {}\n";
+        assert!(parse_frames(changed).unwrap().is_empty());
         assert!(parse_frames(b"").is_err());
     }
 }
