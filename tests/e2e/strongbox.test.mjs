@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { backupNow, idle, launch, login, openScreen, PAGE, screenState, watch } from './lib/browser.mjs';
+import { startCorsProxy } from './lib/cors-proxy.mjs';
 import { env } from './lib/env.mjs';
 import { createBucket, listObjects, putCors, totalSize } from './lib/s3.mjs';
 import { checksums, fileTree, hasRoute, rest, restOk, rowCount, shown, sql } from './lib/site.mjs';
@@ -25,6 +26,7 @@ const VOLATILE_TABLES = ['wp_strongbox_jobs'];
 
 const ctx = {};
 let browser;
+let proxy;
 let page;
 let problems = [];
 
@@ -35,7 +37,7 @@ function describeError(r) {
 async function destination(name, bucket, prefix) {
 	const d = await restOk('POST', 'destinations', {
 		name,
-		endpoint: env.moto,
+		endpoint: proxy.url,
 		region: 'us-east-1',
 		bucket,
 		prefix,
@@ -71,6 +73,7 @@ function problemsText() {
 }
 
 before(async () => {
+	proxy = await startCorsProxy(env.moto, env.proxyPort);
 	await restOk('PUT', 'settings/passphrase', { passphrase: PASS });
 	await createBucket(BUCKET);
 	await putCors(BUCKET, ORIGIN);
@@ -82,6 +85,9 @@ before(async () => {
 });
 
 after(async () => {
+	if (proxy) {
+		await proxy.close();
+	}
 	if (browser) {
 		if (browser.blocked.length) {
 			console.log('requests blocked (not to 127.0.0.1): ' + [...new Set(browser.blocked)].slice(0, 20).join(', '));
@@ -261,8 +267,18 @@ test('d. a bucket without a CORS rule: the backup fails with code "cors" and say
 	const route = '/destinations/(?P<id>d[0-9a-f]{12})/test';
 	if (await hasRoute(route)) {
 		const answer = await rest('POST', `destinations/${id}/test`, { origin: ORIGIN });
-		assert.match(answer.text, /CORS/, `POST /destinations/{id}/test names CORS too: ${answer.text.slice(0, 500)}`);
-		console.log('POST /destinations/{id}/test:', answer.status, answer.text.slice(0, 300));
+		assert.equal(answer.status, 200, answer.text.slice(0, 500));
+		const cors = (answer.json.checks || []).find((c) => c.id === 'cors');
+		assert.ok(cors && cors.ok === false, 'POST /destinations/{id}/test finds the CORS problem: ' + answer.text.slice(0, 800));
+		assert.match(cors.message, /CORS/, 'and names CORS');
+		console.log('POST /destinations/{id}/test, cors:', cors.message.slice(0, 300));
+		// And the way out it offers: POST /cors adds the rule, then a backup works.
+		const fixed = await rest('POST', `destinations/${id}/cors`, { origin: ORIGIN });
+		assert.equal(fixed.status, 200, fixed.text.slice(0, 500));
+		assert.ok(fixed.json.checks.find((c) => c.id === 'cors').ok, 'after POST /cors the CORS check passes: ' + fixed.text.slice(0, 500));
+		await openScreen(page, id);
+		const again = await backupNow(page);
+		assert.ok(again.result, 'after POST /cors the backup works: ' + describeError(again));
 	} else {
 		console.log('POST /destinations/{id}/test is not registered yet: not checked');
 	}

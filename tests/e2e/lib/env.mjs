@@ -16,6 +16,8 @@ export const env = {
 	db: need('STRONGBOX_E2E_DB'),
 	dbPort: need('STRONGBOX_E2E_DB_PORT'),
 	moto: need('STRONGBOX_E2E_MOTO').replace(/\/$/, ''),
+	// The CORS-completing proxy in front of moto (lib/cors-proxy.mjs): destinations point here.
+	proxyPort: Number(process.env.STRONGBOX_E2E_PROXY_PORT || 39011),
 	work: need('STRONGBOX_E2E_WORK'),
 	root: need('STRONGBOX_E2E_ROOT'),
 	bin: need('STRONGBOX_BIN'),
