@@ -156,7 +156,7 @@ fn the_engine_refuses_bad_options_with_a_code() {
     let code = js_sys::Reflect::get(&err, &"code".into()).unwrap();
     assert_eq!(code.as_string().as_deref(), Some("error"));
     let opts =
-        js_sys::JSON::parse(r#"{"restUrl":"ftp://x/","nonce":"n","destinationId":1,"jobId":1}"#)
+        js_sys::JSON::parse(r#"{"restUrl":"ftp://x/","nonce":"n","destinationId":"d1","jobId":1}"#)
             .unwrap();
     assert!(strongbox::web::Engine::new(opts).is_err(), "ftp is refused");
 }

@@ -16,8 +16,8 @@ use crate::storage::s3::{S3Config, S3Storage, DEFAULT_REGION};
 /// A destination as the plugin shows it (never with its secret).
 #[derive(Debug, Clone, Deserialize)]
 pub struct Destination {
-    /// Id.
-    pub id: u64,
+    /// Id (`d` and 12 hex digits).
+    pub id: String,
     /// Display name.
     #[serde(default)]
     pub name: String,
@@ -41,7 +41,7 @@ impl Destination {
     ///
     /// # Errors
     /// [`Error::Site`] when it does not exist or access is refused.
-    pub async fn load(client: &SiteClient, id: u64) -> Result<Destination> {
+    pub async fn load(client: &SiteClient, id: &str) -> Result<Destination> {
         client.get_json(&format!("destinations/{id}"), &[]).await
     }
 
@@ -73,7 +73,7 @@ impl Destination {
 #[derive(Debug)]
 pub struct SitePresigner {
     client: Arc<SiteClient>,
-    destination: u64,
+    destination: String,
     job: u64,
 }
 
@@ -89,10 +89,10 @@ struct PresignedUrl {
 
 impl SitePresigner {
     /// A presigner for `destination`, on behalf of job `job`.
-    pub fn new(client: Arc<SiteClient>, destination: u64, job: u64) -> SitePresigner {
+    pub fn new(client: Arc<SiteClient>, destination: &str, job: u64) -> SitePresigner {
         SitePresigner {
             client,
-            destination,
+            destination: destination.to_string(),
             job,
         }
     }
@@ -103,7 +103,7 @@ impl SitePresigner {
     /// See [`Destination::load`].
     pub async fn storage(
         client: Arc<SiteClient>,
-        destination: u64,
+        destination: &str,
         job: u64,
     ) -> Result<(Destination, S3Storage)> {
         let d = Destination::load(&client, destination).await?;

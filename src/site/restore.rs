@@ -25,11 +25,15 @@ pub struct SiteRestore {
     session: String,
     key: String,
     file: Option<(String, u64)>,
+    /// The current file is protected (wp-config.php, Strongbox itself) and
+    /// the session does not overwrite those: its bytes are dropped.
+    protected: bool,
     buffer: Vec<u8>,
     table: Option<String>,
     /// Bytes per request (kept under the site's `post_max_size`).
     pub part_size: usize,
-    /// Symlinks the API cannot create (listed in the result).
+    /// Symlinks the API cannot create, and protected files the session
+    /// keeps (listed in the result).
     pub skipped: Vec<String>,
     /// Bytes sent to the site.
     pub bytes_sent: u64,
@@ -48,6 +52,7 @@ impl SiteRestore {
             session: session.to_string(),
             key: key.to_string(),
             file: None,
+            protected: false,
             buffer: Vec::new(),
             table: None,
             part_size: FILE_PART,
@@ -111,10 +116,28 @@ impl SiteRestore {
         Ok(serde_json::from_slice(&body).unwrap_or_default())
     }
 
+    /// Whether the site refused `path` as protected (then it is listed as
+    /// skipped and its remaining bytes dropped); other errors pass through.
+    fn kept_protected(&mut self, path: &str, sent: Result<()>) -> Result<bool> {
+        match sent {
+            Ok(()) => Ok(false),
+            Err(crate::Error::Site { code, .. }) if code == "strongbox_file_protected" => {
+                self.protected = true;
+                self.skipped.push(format!("{path} (kept: protected)"));
+                Ok(true)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     async fn flush_file(&mut self, last: bool) -> Result<()> {
         let Some((path, offset)) = self.file.clone() else {
             return Ok(());
         };
+        if self.protected {
+            self.buffer.clear();
+            return Ok(());
+        }
         if self.buffer.is_empty() && !(last && offset == 0) {
             return Ok(());
         }
@@ -122,14 +145,18 @@ impl SiteRestore {
         let len = data.len() as u64;
         let off = offset.to_string();
         let route = self.route("files");
-        self.call(
-            Method::PUT,
-            &route,
-            &[("path", &path), ("offset", &off)],
-            "application/octet-stream",
-            data,
-        )
-        .await?;
+        let sent = self
+            .call(
+                Method::PUT,
+                &route,
+                &[("path", &path), ("offset", &off)],
+                "application/octet-stream",
+                data,
+            )
+            .await;
+        if self.kept_protected(&path, sent)? {
+            return Ok(());
+        }
         self.file = Some((path, offset + len));
         Ok(())
     }
@@ -160,6 +187,7 @@ impl FileTarget for SiteRestore {
 
     async fn begin_file(&mut self, path: &[Vec<u8>]) -> Result<()> {
         self.file = Some((join(path), 0));
+        self.protected = false;
         self.buffer.clear();
         Ok(())
     }
@@ -181,15 +209,20 @@ impl FileTarget for SiteRestore {
         let off = offset.to_string();
         let route = self.route("files");
         debug_assert_eq!(p, join(path));
-        self.call(
-            Method::PUT,
-            &route,
-            &[("path", &p), ("offset", &off), ("mode", &mode)],
-            "application/octet-stream",
-            data,
-        )
-        .await?;
+        if !self.protected {
+            let sent = self
+                .call(
+                    Method::PUT,
+                    &route,
+                    &[("path", &p), ("offset", &off), ("mode", &mode)],
+                    "application/octet-stream",
+                    data,
+                )
+                .await;
+            self.kept_protected(&p, sent)?;
+        }
         self.file = None;
+        self.protected = false;
         Ok(())
     }
 

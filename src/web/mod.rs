@@ -77,8 +77,20 @@ fn from_js<T: for<'de> Deserialize<'de>>(v: &JsValue, what: &str) -> Result<T, J
 struct EngineOptions {
     rest_url: String,
     nonce: String,
-    destination_id: u64,
+    destination_id: String,
+    #[serde(deserialize_with = "u64_or_string")]
     job_id: u64,
+}
+
+/// Ids come as numbers or numeric strings from the REST API.
+fn u64_or_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Number(n) => n
+            .as_u64()
+            .ok_or_else(|| serde::de::Error::custom("not a positive integer")),
+        serde_json::Value::String(s) => s.parse().map_err(serde::de::Error::custom),
+        _ => Err(serde::de::Error::custom("not an id")),
+    }
 }
 
 /// Progress as JS events: `{phase, item, items_done, items_total,
@@ -191,7 +203,7 @@ impl Progress for JsProgress {
 
 struct Inner {
     client: Arc<SiteClient>,
-    destination: u64,
+    destination: String,
     job: u64,
     progress: JsProgress,
     repo: RefCell<Option<Rc<Repository>>>,
@@ -201,7 +213,7 @@ struct Inner {
 impl Inner {
     async fn storage(&self) -> Result<DynStorage, Error> {
         let (_, s3) =
-            SitePresigner::storage(self.client.clone(), self.destination, self.job).await?;
+            SitePresigner::storage(self.client.clone(), &self.destination, self.job).await?;
         // The repository's storage type is an `Arc` on both targets; in the
         // browser nothing crosses threads.
         #[allow(clippy::arc_with_non_send_sync)]
