@@ -176,7 +176,12 @@ test('b. restoring snapshot 1 through the screen brings back every table and fil
 	await idle(page);
 	let s = await screenState(page);
 	assert.ok(s.results.restore, 'the restore failed: ' + describeError({ error: s.errors.restore }) + problemsText());
-	console.log('restore:', JSON.stringify(s.results.restore.result));
+	const restored = s.results.restore.result;
+	const skipped = restored.skipped || [];
+	console.log(
+		`restore: ${restored.tables} tables, ${restored.rows} rows, ${restored.files} files, ${restored.bytes} bytes (${restored.bytes_to_site} sent to the site); ` +
+			`skipped ${skipped.length}: ${skipped.filter((p) => !p.includes('(kept: protected)')).join(', ')} and ${skipped.filter((p) => p.includes('(kept: protected)')).length} protected files`
+	);
 	assert.ok(await page.isVisible('#strongbox-restore-finish'), 'Commit and Roll back are offered');
 	await page.click('#strongbox-commit');
 	await idle(page);
