@@ -160,3 +160,72 @@ fn the_engine_refuses_bad_options_with_a_code() {
             .unwrap();
     assert!(strongbox::web::Engine::new(opts).is_err(), "ftp is refused");
 }
+
+/// A compressor that answers later (as a worker pool does), through the
+/// same JS-facing entry point the workers use.
+struct LaterCompress;
+
+impl strongbox::repo::Compress for LaterCompress {
+    fn start(
+        &self,
+        level: u32,
+        data: &[u8],
+        incompressible: bool,
+    ) -> futures::future::LocalBoxFuture<'static, strongbox::Result<Option<Vec<u8>>>> {
+        let out = strongbox::web::deflate(level, data, incompressible);
+        Box::pin(async move {
+            // Yield to the event loop first, like a worker's answer.
+            let p = js_sys::Promise::resolve(&JsValue::NULL);
+            let _ = wasm_bindgen_futures::JsFuture::from(p).await;
+            Ok(out)
+        })
+    }
+
+    fn parallelism(&self) -> usize {
+        4
+    }
+}
+
+#[wasm_bindgen_test]
+async fn offloaded_compression_writes_the_same_repository_content() {
+    let mem = Arc::new(MemoryStorage::new());
+    let storage: DynStorage = mem.clone();
+    let repo = Repository::init(
+        storage.clone(),
+        Some("pw"),
+        fast_init(),
+        "wasm".into(),
+        "t".into(),
+    )
+    .await
+    .unwrap();
+    repo.offload.set(Some(std::rc::Rc::new(LaterCompress)));
+    let mut saver = Saver::new(&repo, repo.load_index().await.unwrap());
+    let blobs: Vec<Vec<u8>> = (0..30)
+        .map(|i| sample(70_000 + i * 501, i as u32))
+        .collect();
+    let mut ids = Vec::new();
+    for b in &blobs {
+        ids.push(saver.save(BlobType::Data, b, false).await.unwrap().0);
+    }
+    // A duplicate while its first copy is still in flight is not stored twice.
+    assert!(
+        !saver
+            .save(BlobType::Data, &blobs[29], false)
+            .await
+            .unwrap()
+            .1
+    );
+    let (_, stats) = saver.finish().await.unwrap();
+    assert_eq!(stats.blobs_new, 30);
+    assert!(
+        stats.bytes_stored < stats.bytes_new,
+        "the blobs were deflated"
+    );
+    let index = repo.load_index().await.unwrap();
+    for (id, b) in ids.iter().zip(&blobs) {
+        assert_eq!(&repo.read_blob(&index, id).await.unwrap(), b);
+        // Ids do not depend on where compression ran.
+        assert_eq!(*id, repo.crypto.blob_id(b));
+    }
+}

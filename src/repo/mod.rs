@@ -20,7 +20,7 @@ pub mod lock;
 pub mod saver;
 
 pub use config::Config;
-pub use saver::{PreparedBlob, SaveStats, Saver};
+pub use saver::{Compress, Offload, PreparedBlob, SaveStats, Saver};
 
 /// Options of `init`.
 #[derive(Debug, Clone)]
@@ -65,6 +65,8 @@ pub struct Repository {
     pub hostname: String,
     /// The key file that opened the repository.
     pub key_id: Option<Id>,
+    /// Where savers compress (browser workers, when set).
+    pub offload: Offload,
 }
 
 impl std::fmt::Debug for Repository {
@@ -141,6 +143,7 @@ impl Repository {
             config,
             hostname,
             key_id,
+            offload: Offload::default(),
         })
     }
 
@@ -186,6 +189,7 @@ impl Repository {
                 config,
                 hostname,
                 key_id: None,
+                offload: Offload::default(),
             });
         }
         let pass = passphrase.ok_or_else(|| {
@@ -206,6 +210,7 @@ impl Repository {
             config,
             hostname,
             key_id: Some(key_id),
+            offload: Offload::default(),
         })
     }
 

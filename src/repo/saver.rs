@@ -6,6 +6,11 @@
 //! which the next backup picks up again ([`Saver::adopt_unindexed_packs`]).
 
 use std::collections::HashSet;
+use std::rc::Rc;
+
+use futures::future::LocalBoxFuture;
+use futures::stream::{FuturesOrdered, StreamExt};
+use futures::FutureExt;
 
 use crate::compress;
 use crate::crypto::{self, Crypto};
@@ -21,6 +26,59 @@ use super::Repository;
 /// backup loses at most this many packs' worth of index (they are adopted
 /// again by the next backup anyway).
 const PACKS_PER_INDEX: usize = 32;
+
+/// Compresses blobs somewhere else than the saver's thread: in the browser,
+/// a pool of Web Workers each running its own instance of the engine. The
+/// saver keeps [`Compress::parallelism`] blobs in flight, so the pool works
+/// while the saver reads the next data.
+pub trait Compress {
+    /// Starts deflating `data` at `level` now (before the future is polled).
+    /// The future yields the deflated bytes, or `None` to store `data` as is
+    /// (incompressible, or not smaller).
+    fn start(
+        &self,
+        level: u32,
+        data: &[u8],
+        incompressible: bool,
+    ) -> LocalBoxFuture<'static, Result<Option<Vec<u8>>>>;
+
+    /// How many blobs to keep in flight.
+    fn parallelism(&self) -> usize;
+}
+
+/// Where a repository's savers compress: inline (always, natively), or
+/// through a [`Compress`] set by the browser engine.
+#[derive(Default)]
+pub struct Offload {
+    #[cfg(target_arch = "wasm32")]
+    inner: std::cell::RefCell<Option<Rc<dyn Compress>>>,
+}
+
+impl std::fmt::Debug for Offload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Offload({})", self.get().is_some())
+    }
+}
+
+impl Offload {
+    /// The compressor, if one is set.
+    pub fn get(&self) -> Option<Rc<dyn Compress>> {
+        #[cfg(target_arch = "wasm32")]
+        {
+            self.inner.borrow().clone()
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            None
+        }
+    }
+
+    /// Sets (or clears) the compressor.
+    #[cfg(target_arch = "wasm32")]
+    pub fn set(&self, c: Option<Rc<dyn Compress>>) {
+        *self.inner.borrow_mut() = c;
+    }
+}
 
 /// A blob ready to be packed.
 #[derive(Debug)]
@@ -99,6 +157,8 @@ pub struct Saver<'r> {
     written_index: Vec<Id>,
     in_flight: HashSet<Id>,
     lock: Option<&'r super::lock::Lock>,
+    compressor: Option<Rc<dyn Compress>>,
+    pending: FuturesOrdered<LocalBoxFuture<'static, Result<PreparedBlob>>>,
     /// Counters.
     pub stats: SaveStats,
 }
@@ -115,6 +175,8 @@ impl<'r> Saver<'r> {
             written_index: Vec::new(),
             in_flight: HashSet::new(),
             lock: None,
+            compressor: repo.offload.get(),
+            pending: FuturesOrdered::new(),
             stats: SaveStats::default(),
         }
     }
@@ -186,6 +248,38 @@ impl<'r> Saver<'r> {
             return Ok((id, false));
         }
         let level = self.repo.config.compression_level;
+        if let Some(c) = self.compressor.clone() {
+            // Offloaded: compression starts now elsewhere; the blob joins its
+            // pack (in order) once ready.
+            let started = c.start(level, data, incompressible);
+            let crypto = crypto.clone();
+            let plain = data.to_vec();
+            let fut = async move {
+                let deflated = started.await?;
+                let plain_len = plain.len();
+                let (stored, uncompressed) = match deflated {
+                    Some(d) if u32::try_from(plain_len).is_ok() => {
+                        (d, u32::try_from(plain_len).ok())
+                    }
+                    _ => (plain, None),
+                };
+                Ok(PreparedBlob {
+                    blob_type,
+                    id,
+                    sealed: crypto.seal_async(&stored).await?,
+                    uncompressed,
+                    plain_len,
+                })
+            };
+            self.stats.blobs_new += 1;
+            self.stats.bytes_new += data.len() as u64;
+            self.in_flight.insert(id);
+            self.pending.push_back(fut.boxed_local());
+            while self.pending.len() > c.parallelism().max(1) {
+                self.settle_one().await?;
+            }
+            return Ok((id, true));
+        }
         let compressed = compress::compress(data, level, incompressible);
         let (stored, uncompressed) = match &compressed {
             Some(c) if u32::try_from(data.len()).is_ok() => {
@@ -216,6 +310,20 @@ impl<'r> Saver<'r> {
         self.stats.blobs_new += 1;
         self.stats.bytes_new += p.plain_len as u64;
         self.in_flight.insert(p.id);
+        self.pack(p).await?;
+        Ok(true)
+    }
+
+    /// Waits for the oldest offloaded blob and packs it.
+    async fn settle_one(&mut self) -> Result<()> {
+        match self.pending.next().await {
+            Some(p) => self.pack(p?).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Adds a counted, in-flight blob to its pack; flushes a full pack.
+    async fn pack(&mut self, p: PreparedBlob) -> Result<()> {
         let writer = match p.blob_type {
             BlobType::Data => &mut self.data,
             BlobType::Tree => &mut self.tree,
@@ -224,7 +332,7 @@ impl<'r> Saver<'r> {
         if writer.len() >= self.repo.config.pack_size as usize {
             self.flush(p.blob_type).await?;
         }
-        Ok(true)
+        Ok(())
     }
 
     async fn flush(&mut self, which: BlobType) -> Result<()> {
@@ -287,6 +395,9 @@ impl<'r> Saver<'r> {
     /// # Errors
     /// Storage errors.
     pub async fn finish(mut self) -> Result<(Index, SaveStats)> {
+        while !self.pending.is_empty() {
+            self.settle_one().await?;
+        }
         self.flush(BlobType::Data).await?;
         self.flush(BlobType::Tree).await?;
         self.write_index().await?;

@@ -14,14 +14,17 @@ use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use futures::future::LocalBoxFuture;
+use futures::FutureExt;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use crate::commands::check::{self, CheckOptions};
 use crate::error::Error;
 use crate::progress::{Phase, Progress};
-use crate::repo::{InitOptions, Repository};
+use crate::repo::{Compress, InitOptions, Repository};
 use crate::site::presign::SitePresigner;
 use crate::site::{self, Auth, SiteClient};
 use crate::storage::retry::Retrying;
@@ -201,7 +204,53 @@ impl Progress for JsProgress {
     }
 }
 
+/// Compression in a pool of workers: a JS function
+/// `(level, incompressible, Uint8Array) => Promise<Uint8Array | null>`.
+struct JsCompress {
+    f: js_sys::Function,
+    parallelism: usize,
+}
+
+impl Compress for JsCompress {
+    fn start(
+        &self,
+        level: u32,
+        data: &[u8],
+        incompressible: bool,
+    ) -> LocalBoxFuture<'static, Result<Option<Vec<u8>>, Error>> {
+        let called = self.f.call3(
+            &JsValue::UNDEFINED,
+            &JsValue::from(level),
+            &JsValue::from(incompressible),
+            &js_sys::Uint8Array::from(data).into(),
+        );
+        let promise = called.and_then(|v| v.dyn_into::<js_sys::Promise>().map_err(JsValue::from));
+        async move {
+            let fail = |e: JsValue| Error::Invalid(format!("a compression worker failed: {e:?}"));
+            let v = JsFuture::from(promise.map_err(fail)?).await.map_err(fail)?;
+            if v.is_null() || v.is_undefined() {
+                Ok(None)
+            } else {
+                Ok(Some(js_sys::Uint8Array::new(&v).to_vec()))
+            }
+        }
+        .boxed_local()
+    }
+
+    fn parallelism(&self) -> usize {
+        self.parallelism
+    }
+}
+
+/// Deflates one blob as the saver would (for compression workers): the
+/// deflated bytes, or `undefined` to store it as is.
+#[wasm_bindgen]
+pub fn deflate(level: u32, data: &[u8], incompressible: bool) -> Option<Vec<u8>> {
+    crate::compress::compress(data, level, incompressible)
+}
+
 struct Inner {
+    compressor: RefCell<Option<Rc<dyn Compress>>>,
     client: Arc<SiteClient>,
     destination: String,
     job: u64,
@@ -264,6 +313,7 @@ impl Engine {
         let host = client.base().host_str().unwrap_or("browser").to_string();
         Ok(Engine {
             inner: Rc::new(Inner {
+                compressor: RefCell::new(None),
                 client: Arc::new(client),
                 destination: o.destination_id,
                 job: o.job_id,
@@ -292,6 +342,33 @@ impl Engine {
         self.inner.progress.cancel.set(true);
     }
 
+    /// Compresses in a pool of workers: `compress(level, incompressible,
+    /// bytes)` returns a promise of the deflated bytes or `null`;
+    /// `parallelism` blobs are kept in flight. `null` compresses inline.
+    #[wasm_bindgen(js_name = setCompressor)]
+    pub fn set_compressor(&self, compress: Option<js_sys::Function>, parallelism: usize) {
+        let c: Option<Rc<dyn Compress>> = compress.map(|f| {
+            Rc::new(JsCompress {
+                f,
+                parallelism: parallelism.max(1),
+            }) as Rc<dyn Compress>
+        });
+        if let Some(repo) = self.inner.repo.borrow().as_ref() {
+            repo.offload.set(c.clone());
+        }
+        *self.inner.compressor.borrow_mut() = c;
+    }
+
+    /// Bytes of WebAssembly memory this engine's instance holds (it never
+    /// shrinks: the high-water mark).
+    #[wasm_bindgen(js_name = memoryBytes)]
+    pub fn memory_bytes(&self) -> f64 {
+        wasm_bindgen::memory()
+            .dyn_into::<js_sys::WebAssembly::Memory>()
+            .map(|m| f64::from(js_sys::ArrayBuffer::from(m.buffer()).byte_length()))
+            .unwrap_or(0.0)
+    }
+
     /// Whether WebCrypto is used for AES-GCM, HMAC and SHA-256.
     #[wasm_bindgen(js_name = usesWebCrypto)]
     pub fn uses_web_crypto(&self) -> bool {
@@ -312,6 +389,7 @@ impl Engine {
             )
             .await?;
             let out = serde_json::json!({"repository_id": repo.config.id, "encrypted": repo.config.encrypted});
+            repo.offload.set(inner.compressor.borrow().clone());
             *inner.repo.borrow_mut() = Some(Rc::new(repo));
             Ok(out)
         })
@@ -325,6 +403,7 @@ impl Engine {
             let storage = inner.storage().await?;
             let repo = Repository::open(storage, Some(&passphrase), inner.host.clone()).await?;
             let out = serde_json::json!({"repository_id": repo.config.id, "encrypted": repo.config.encrypted});
+            repo.offload.set(inner.compressor.borrow().clone());
             *inner.repo.borrow_mut() = Some(Rc::new(repo));
             Ok(out)
         })
