@@ -183,7 +183,12 @@ async function getClient() {
 			workerUrl: config.workerUrl,
 			engineUrl: config.engineUrl,
 			wasmUrl: config.wasmUrl,
-			onProgress: (ev) => showProgress(ev),
+			// Only the long operations show progress (opening and listing report some too).
+			onProgress: (ev, op) => {
+				if (op === 'backup' || op === 'restore' || op === 'check') {
+					showProgress(ev);
+				}
+			},
 		});
 		window.strongboxAdmin.client = client;
 	}
