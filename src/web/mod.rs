@@ -224,7 +224,7 @@ impl Compress for JsCompress {
             &JsValue::from(incompressible),
             &js_sys::Uint8Array::from(data).into(),
         );
-        let promise = called.and_then(|v| v.dyn_into::<js_sys::Promise>().map_err(JsValue::from));
+        let promise = called.and_then(|v| v.dyn_into::<js_sys::Promise>());
         async move {
             let fail = |e: JsValue| Error::Invalid(format!("a compression worker failed: {e:?}"));
             let v = JsFuture::from(promise.map_err(fail)?).await.map_err(fail)?;
