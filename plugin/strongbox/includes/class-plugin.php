@@ -31,6 +31,7 @@ final class Plugin {
 		add_action( 'init', array( Restore\Maintenance_Gate::class, 'enforce' ), 0 );
 		add_action( 'init', array( Restore\Session::class, 'expire_abandoned' ), 2 );
 		add_action( 'rest_api_init', array( __CLASS__, 'register_routes' ) );
+		add_action( 'rest_api_init', array( Rest\Restore_Controller::class, 'defer_batch_body' ), 0 );
 		add_filter( 'rest_pre_serve_request', array( Rest\Stream_Response::class, 'serve' ), 1000, 4 );
 		add_action( 'strongbox_prune_jobs', array( Jobs\Repository::class, 'prune_default' ) );
 		add_action( 'plugins_loaded', array( Jobs\Repository::class, 'maybe_upgrade' ) );

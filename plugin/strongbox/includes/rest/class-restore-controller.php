@@ -8,6 +8,8 @@
 namespace Strongbox\Rest;
 
 use Strongbox\Capability;
+use Strongbox\Plugin;
+use Strongbox\Restore\File_Batch;
 use Strongbox\Restore\Session;
 
 defined( 'ABSPATH' ) || exit;
@@ -20,6 +22,20 @@ class Restore_Controller extends Controller {
 
 	/** The confirmation text the open call requires. */
 	const CONFIRMATION = 'RESTORE';
+
+	/** Content type of a batch of file data. */
+	const FILES_TYPE = 'application/vnd.strongbox.files';
+
+	/** Most staged files listed per status page. */
+	const MAX_LIST = 5000;
+
+	/**
+	 * Whether WordPress was kept from reading this request's body into a string
+	 * (see defer_batch_body()).
+	 *
+	 * @var bool
+	 */
+	private static $body_deferred = false;
 
 	/**
 	 * Routes.
@@ -48,10 +64,20 @@ class Restore_Controller extends Controller {
 		$this->route(
 			$sid,
 			array(
-				array( 'GET', array( $this, 'status' ), array(), $swapd ),
+				array(
+					'GET',
+					array( $this, 'status' ),
+					array(
+						'files'  => array( 'type' => 'boolean', 'default' => false ),
+						'cursor' => array( 'type' => 'string', 'default' => '' ),
+						'limit'  => array( 'type' => 'integer', 'default' => 1000, 'minimum' => 1, 'maximum' => self::MAX_LIST ),
+					),
+					$swapd,
+				),
 				array( 'DELETE', array( $this, 'rollback' ), array(), $swapd ),
 			)
 		);
+		$this->route( $sid . '/key', array( array( 'POST', array( $this, 'rekey' ), array(), $perm ) ) );
 		$this->route(
 			$sid . '/tables/(?P<table>[^/]+)',
 			array( array( 'PUT', array( $this, 'add_table' ), array( 'create' => array( 'type' => 'string', 'required' => true ) ), $perm ) )
@@ -67,11 +93,13 @@ class Restore_Controller extends Controller {
 						'path'   => array( 'type' => 'string', 'required' => true ),
 						'offset' => array( 'type' => 'integer', 'default' => 0, 'minimum' => 0 ),
 						'mode'   => array( 'type' => 'string', 'default' => '0644', 'pattern' => '^0?[0-7]{3}$' ),
+						'last'   => array( 'type' => 'boolean', 'default' => false ),
 					),
 					$perm,
 				),
 			)
 		);
+		$this->route( $sid . '/files/batch', array( array( 'POST', array( $this, 'add_files' ), array(), $perm ) ) );
 		$this->route(
 			$sid . '/search-replace',
 			array(
@@ -170,14 +198,49 @@ class Restore_Controller extends Controller {
 	}
 
 	/**
-	 * GET /restore/sessions/{id}.
+	 * GET /restore/sessions/{id}: the state, the staged tables with their row counts,
+	 * the staged files counted; with files=1 also one page of the staged files.
 	 *
 	 * @param \WP_REST_Request $request Request.
 	 * @return \WP_REST_Response|\WP_Error
 	 */
 	public function status( \WP_REST_Request $request ) {
 		$s = $this->session( $request );
-		return is_wp_error( $s ) ? $s : new \WP_REST_Response( $s->to_array() );
+		if ( is_wp_error( $s ) ) {
+			return $s;
+		}
+		$out = $s->to_array();
+		if ( $request['files'] ) {
+			$page = $s->list_files( $request['cursor'], (int) $request['limit'] );
+			if ( is_wp_error( $page ) ) {
+				return $page;
+			}
+			$out['files'] += $page;
+		}
+		return new \WP_REST_Response( $out );
+	}
+
+	/**
+	 * POST /restore/sessions/{id}/key: a new session key for an administrator whose
+	 * client lost it (a closed tab); the previous key stops working. The only call on
+	 * a session that does not need its key.
+	 *
+	 * @param \WP_REST_Request $request Request.
+	 * @return \WP_REST_Response|\WP_Error
+	 */
+	public function rekey( \WP_REST_Request $request ) {
+		$s = Session::get( $request['id'] );
+		if ( is_wp_error( $s ) ) {
+			return $s;
+		}
+		$locked = $s->lock();
+		if ( is_wp_error( $locked ) ) {
+			return $locked;
+		}
+		$key        = $s->rekey( get_current_user_id() );
+		$out        = $s->to_array();
+		$out['key'] = $key;
+		return new \WP_REST_Response( $out );
 	}
 
 	/**
@@ -187,7 +250,7 @@ class Restore_Controller extends Controller {
 	 * @return \WP_REST_Response|\WP_Error
 	 */
 	public function add_table( \WP_REST_Request $request ) {
-		$s = $this->session( $request );
+		$s = $this->session( $request, true );
 		return is_wp_error( $s ) ? $s : self::respond( $s->add_table( $request['table'], $request['create'] ) );
 	}
 
@@ -198,7 +261,7 @@ class Restore_Controller extends Controller {
 	 * @return \WP_REST_Response|\WP_Error
 	 */
 	public function add_rows( \WP_REST_Request $request ) {
-		$s = $this->session( $request );
+		$s = $this->session( $request, true );
 		if ( is_wp_error( $s ) ) {
 			return $s;
 		}
@@ -207,18 +270,89 @@ class Restore_Controller extends Controller {
 	}
 
 	/**
-	 * PUT /restore/sessions/{id}/files?path=&offset=&mode= (body: file bytes).
+	 * PUT /restore/sessions/{id}/files?path=&offset=&mode=&last= (body: file bytes).
 	 *
 	 * @param \WP_REST_Request $request Request.
 	 * @return \WP_REST_Response|\WP_Error
 	 */
 	public function add_file( \WP_REST_Request $request ) {
-		$s = $this->session( $request );
+		$s = $this->session( $request, true );
 		if ( is_wp_error( $s ) ) {
 			return $s;
 		}
 		$body = $this->body( $request );
-		return is_wp_error( $body ) ? $body : self::respond( $s->add_file( $request['path'], $body, (int) $request['offset'], octdec( $request['mode'] ) ) );
+		return is_wp_error( $body ) ? $body : self::respond( $s->add_file( $request['path'], $body, (int) $request['offset'], octdec( $request['mode'] ), (bool) $request['last'] ) );
+	}
+
+	/**
+	 * POST /restore/sessions/{id}/files/batch (body: framed file data, see File_Batch).
+	 * The framing of the whole body is checked before any entry is applied; then each
+	 * entry is applied or refused on its own, and the answer lists them all.
+	 *
+	 * @param \WP_REST_Request $request Request.
+	 * @return \WP_REST_Response|\WP_Error
+	 */
+	public function add_files( \WP_REST_Request $request ) {
+		$s = $this->session( $request, true );
+		if ( is_wp_error( $s ) ) {
+			return $s;
+		}
+		$type = strtolower( trim( explode( ';', (string) $request->get_header( 'Content-Type' ) )[0] ) );
+		if ( self::FILES_TYPE !== $type ) {
+			return self::error(
+				'strongbox_batch_content_type',
+				/* translators: %s: content type */
+				sprintf( __( 'Send the batch with Content-Type: %s.', 'strongbox' ), self::FILES_TYPE ),
+				415
+			);
+		}
+		$declared = $request->get_header( 'Content-Length' );
+		if ( null !== $declared && (int) $declared > Session::MAX_BODY ) {
+			return File_Batch::too_large( Session::MAX_BODY );
+		}
+		$body   = (string) $request->get_body();
+		$stream = null;
+		if ( self::$body_deferred && '' === $body ) {
+			$stream = fopen( 'php://input', 'rb' ); // phpcs:ignore WordPress.WP.AlternativeFunctions -- the body, read in pieces.
+		}
+		$batch = false === $stream || null === $stream ? File_Batch::from_string( $body, Session::MAX_BODY ) : File_Batch::from_stream( $stream, Session::MAX_BODY );
+		$check = $batch->validate();
+		if ( is_wp_error( $check ) ) {
+			$where = (array) $check->get_error_data();
+			if ( null !== $declared && (int) $declared > 0 && isset( $where['offset'] ) && 0 === $where['offset'] && 'strongbox_batch_truncated' === $check->get_error_code() ) {
+				// Nothing arrived although something was sent: PHP dropped a body above post_max_size.
+				return self::error(
+					'strongbox_body_truncated',
+					/* translators: %s: PHP's post_max_size */
+					sprintf( __( 'The request body did not arrive whole (PHP\'s post_max_size is %s); send smaller pieces.', 'strongbox' ), ini_get( 'post_max_size' ) ),
+					413
+				);
+			}
+			return $check;
+		}
+		if ( function_exists( 'set_time_limit' ) ) {
+			@set_time_limit( 0 ); // phpcs:ignore WordPress.PHP.NoSilencedErrors -- may be disabled by the host.
+		}
+		return self::respond( $s->add_files( $batch ) );
+	}
+
+	/**
+	 * `rest_api_init`: for a POST to .../files/batch, keeps WordPress from reading the
+	 * whole body into a string (WP_REST_Server::get_raw_data() reads php://input unless
+	 * $HTTP_RAW_POST_DATA is set): add_files() reads it from php://input in pieces.
+	 * Any other request is left alone.
+	 */
+	public static function defer_batch_body() {
+		global $wp;
+		$method = isset( $_SERVER['REQUEST_METHOD'] ) ? sanitize_text_field( wp_unslash( $_SERVER['REQUEST_METHOD'] ) ) : '';
+		if ( 'POST' !== $method || isset( $GLOBALS['HTTP_RAW_POST_DATA'] ) || ! ( $wp instanceof \WP ) || empty( $wp->query_vars['rest_route'] ) || ! is_string( $wp->query_vars['rest_route'] ) ) {
+			return;
+		}
+		if ( ! preg_match( '#^/' . preg_quote( Plugin::REST_NAMESPACE, '#' ) . '/restore/sessions/[0-9a-f]{32}/files/batch/?$#i', $wp->query_vars['rest_route'] ) ) {
+			return;
+		}
+		$GLOBALS['HTTP_RAW_POST_DATA'] = ''; // phpcs:ignore WordPress.WP.GlobalVariablesOverride -- WordPress's own cache of the raw body.
+		self::$body_deferred           = true;
 	}
 
 	/**
@@ -228,7 +362,7 @@ class Restore_Controller extends Controller {
 	 * @return \WP_REST_Response|\WP_Error
 	 */
 	public function search_replace( \WP_REST_Request $request ) {
-		$s = $this->session( $request );
+		$s = $this->session( $request, true );
 		return is_wp_error( $s ) ? $s : self::respond( $s->search_replace( $request['from'], $request['to'] ) );
 	}
 
@@ -239,7 +373,7 @@ class Restore_Controller extends Controller {
 	 * @return \WP_REST_Response|\WP_Error
 	 */
 	public function swap( \WP_REST_Request $request ) {
-		$s = $this->session( $request );
+		$s = $this->session( $request, true );
 		return is_wp_error( $s ) ? $s : self::respond( $s->swap() );
 	}
 
@@ -250,7 +384,7 @@ class Restore_Controller extends Controller {
 	 * @return \WP_REST_Response|\WP_Error
 	 */
 	public function commit( \WP_REST_Request $request ) {
-		$s = $this->session( $request );
+		$s = $this->session( $request, true );
 		return is_wp_error( $s ) ? $s : self::respond( $s->commit() );
 	}
 
@@ -261,7 +395,7 @@ class Restore_Controller extends Controller {
 	 * @return \WP_REST_Response|\WP_Error
 	 */
 	public function rollback( \WP_REST_Request $request ) {
-		$s = $this->session( $request );
+		$s = $this->session( $request, true );
 		return is_wp_error( $s ) ? $s : self::respond( $s->rollback( 'requested' ) );
 	}
 
@@ -269,15 +403,23 @@ class Restore_Controller extends Controller {
 	 * The session named in the URL, checked against the session key.
 	 *
 	 * @param \WP_REST_Request $request Request.
+	 * @param bool             $lock    Whether the call changes the session (then it is
+	 *                                  locked for the rest of the request).
 	 * @return Session|\WP_Error
 	 */
-	private function session( \WP_REST_Request $request ) {
+	private function session( \WP_REST_Request $request, $lock = false ) {
 		$s = Session::get( $request['id'] );
 		if ( is_wp_error( $s ) ) {
 			return $s;
 		}
+		if ( $lock ) {
+			$locked = $s->lock();
+			if ( is_wp_error( $locked ) ) {
+				return $locked;
+			}
+		}
 		if ( ! $s->key_matches( $request->get_header( 'X-Strongbox-Session-Key' ) ) ) {
-			return self::error( 'strongbox_restore_key_invalid', __( 'The restore session key is missing or wrong (header X-Strongbox-Session-Key, returned when the session was opened).', 'strongbox' ), 403 );
+			return self::error( 'strongbox_restore_key_invalid', __( 'The restore session key is missing or wrong (header X-Strongbox-Session-Key, returned when the session was opened; an administrator can get a new one with POST /restore/sessions/{id}/key).', 'strongbox' ), 403 );
 		}
 		return $s;
 	}

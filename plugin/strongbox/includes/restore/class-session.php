@@ -23,7 +23,12 @@ defined( 'ABSPATH' ) || exit;
  * previous ones in the private directory. Rollback reverses both; commit drops the
  * previous copies. The session's state lives in the private directory, not in the
  * database (a restore may swap wp_options and wp_usermeta), and only one session
- * may exist at a time. A session not touched before its expiry is rolled back.
+ * may exist at a time. A session not touched before its expiry is rolled back; it
+ * does not depend on the browser tab that opened it (see README: resuming).
+ *
+ * The state file (session.json) stays small whatever the number of files: the
+ * staged files are kept by Staged_Files, and session.json only counts them, so it
+ * is written once per request.
  */
 final class Session {
 
@@ -35,6 +40,9 @@ final class Session {
 	const MIN_TTL     = 60;
 	const MAX_TTL     = 86400;
 
+	/** Version of the state file's layout (1: files listed in session.json). */
+	const FORMAT = 2;
+
 	/**
 	 * Session data.
 	 *
@@ -43,12 +51,46 @@ final class Session {
 	private $data;
 
 	/**
+	 * The staged files, once opened.
+	 *
+	 * @var Staged_Files|null
+	 */
+	private $staged;
+
+	/**
+	 * Handle of the lock file while this request holds the session.
+	 *
+	 * @var resource|null
+	 */
+	private $lock;
+
+	/**
 	 * Constructor (use open() or current()).
 	 *
 	 * @param array $data Data.
 	 */
 	private function __construct( array $data ) {
-		$this->data = $data;
+		$this->data = $data + self::counters();
+	}
+
+	/**
+	 * Releases the lock.
+	 */
+	public function __destruct() {
+		$this->unlock();
+	}
+
+	/**
+	 * Counters of the staged files, zero.
+	 *
+	 * @return array
+	 */
+	private static function counters() {
+		return array(
+			'files_count'    => 0,
+			'files_bytes'    => 0,
+			'files_complete' => 0,
+		);
 	}
 
 	/**
@@ -86,9 +128,12 @@ final class Session {
 			'state'               => 'open',
 			'overwrite_protected' => ! empty( $opts['overwrite_protected'] ),
 			'maintenance'         => ! isset( $opts['maintenance'] ) || (bool) $opts['maintenance'],
+			'format'              => self::FORMAT,
 			'tables'              => array(),
-			'files'               => array(),
-			'created_dirs'        => array(),
+			'files_count'         => 0,
+			'files_bytes'         => 0,
+			'files_complete'      => 0,
+			'files_swapping'      => false,
 			'log'                 => array(),
 		);
 		$tmp = $dir . '/session.' . $id . '.tmp';
@@ -157,13 +202,70 @@ final class Session {
 	}
 
 	/**
-	 * `init` hook and open(): rolls back a session nobody touched before its expiry.
+	 * `init` hook and open(): rolls back a session nobody touched before its expiry
+	 * (checked again under the lock: a request may have touched it meanwhile).
 	 */
 	public static function expire_abandoned() {
 		$s = self::current();
-		if ( null !== $s && $s->expired() ) {
+		if ( null !== $s && $s->expired() && true === $s->lock() && $s->expired() ) {
 			$s->rollback( 'expired' );
 		}
+		if ( null !== $s ) {
+			$s->unlock();
+		}
+	}
+
+	/**
+	 * Holds the session for the rest of the request (requests that change it run one
+	 * at a time) and reloads its state, which another request may have changed.
+	 *
+	 * @return true|\WP_Error
+	 */
+	public function lock() {
+		$dir = self::dir();
+		if ( is_wp_error( $dir ) ) {
+			return $dir;
+		}
+		if ( null === $this->lock ) {
+			$h = fopen( $dir . '/session.lock', 'c' ); // phpcs:ignore WordPress.WP.AlternativeFunctions
+			if ( false === $h || ! flock( $h, LOCK_EX ) ) {
+				return self::err( 'strongbox_no_private_dir', __( 'The restore session could not be locked.', 'strongbox' ), 500 );
+			}
+			$this->lock = $h;
+		}
+		$data = is_file( $dir . '/session.json' ) ? json_decode( (string) file_get_contents( $dir . '/session.json' ), true ) : null; // phpcs:ignore WordPress.WP.AlternativeFunctions
+		if ( ! is_array( $data ) || ! isset( $data['id'] ) || $data['id'] !== $this->data['id'] ) {
+			$this->unlock();
+			return new \WP_Error( 'strongbox_restore_not_found', __( 'No open restore session with this id (it may have expired and been rolled back).', 'strongbox' ), array( 'status' => 404 ) );
+		}
+		$this->data = $data + self::counters();
+		return true;
+	}
+
+	/**
+	 * Releases the lock.
+	 */
+	public function unlock() {
+		if ( null !== $this->lock ) {
+			flock( $this->lock, LOCK_UN );
+			fclose( $this->lock ); // phpcs:ignore WordPress.WP.AlternativeFunctions
+			$this->lock = null;
+		}
+	}
+
+	/**
+	 * Replaces the session key (the previous one stops working), for a client that
+	 * lost it, e.g. a browser tab closed during a restore.
+	 *
+	 * @param int $user_id Who asks.
+	 * @return string The new key.
+	 */
+	public function rekey( $user_id ) {
+		$key                    = bin2hex( random_bytes( 24 ) );
+		$this->data['key_hash'] = hash( 'sha256', $key );
+		$this->log( 'new session key issued to user ' . (int) $user_id );
+		$this->touch();
+		return $key;
 	}
 
 	/**
@@ -219,25 +321,44 @@ final class Session {
 				'rows'    => $t['rows'],
 			);
 		}
-		$files = array();
-		foreach ( $this->data['files'] as $rel => $f ) {
-			$files[] = array(
-				'path' => $rel,
-				'size' => $f['size'],
-			);
-		}
 		return array(
 			'id'                  => $this->data['id'],
 			'state'               => $this->data['state'],
 			'user_id'             => $this->data['user_id'],
 			'created'             => gmdate( 'c', $this->data['created'] ),
 			'expires'             => gmdate( 'c', $this->data['expires'] ),
+			'ttl'                 => (int) $this->data['ttl'],
 			'maintenance'         => $this->data['maintenance'],
 			'overwrite_protected' => $this->data['overwrite_protected'],
 			'tables'              => $tables,
-			'files'               => $files,
+			'files'               => $this->files_summary(),
 			'log'                 => $this->data['log'],
 		);
+	}
+
+	/**
+	 * How many files are staged, their bytes, how many are complete.
+	 *
+	 * @return array {count, bytes, complete}
+	 */
+	private function files_summary() {
+		return array(
+			'count'    => (int) $this->data['files_count'],
+			'bytes'    => (int) $this->data['files_bytes'],
+			'complete' => (int) $this->data['files_complete'],
+		);
+	}
+
+	/**
+	 * One page of the staged files with their staged size and whether they are complete.
+	 *
+	 * @param string $cursor '' or the previous page's next_cursor.
+	 * @param int    $limit  Most entries.
+	 * @return array|\WP_Error {entries: [{path, size, complete, mode}], next_cursor}
+	 */
+	public function list_files( $cursor, $limit ) {
+		$staged = $this->staged();
+		return is_wp_error( $staged ) ? $staged : $staged->page( (string) $cursor, max( 1, (int) $limit ) );
 	}
 
 	/**
@@ -384,14 +505,112 @@ final class Session {
 	 * @param string $body   Bytes.
 	 * @param int    $offset Where the bytes go (0 starts the file over; otherwise the current size).
 	 * @param int    $mode   Permission bits for the final file.
+	 * @param bool   $last   Whether the file is complete with these bytes.
 	 * @return array|\WP_Error
 	 */
-	public function add_file( $path, $body, $offset, $mode = 0644 ) {
+	public function add_file( $path, $body, $offset, $mode = 0644, $last = false ) {
 		if ( $err = $this->require_state( 'open' ) ) { // phpcs:ignore
 			return $err;
 		}
-		$jail = new Jail();
-		$rel  = Jail::clean( $path );
+		$result = $this->stage(
+			new Jail(),
+			$path,
+			$offset,
+			$mode,
+			$last,
+			static function ( $write ) use ( $body ) {
+				$write( $body );
+			}
+		);
+		$this->touch();
+		if ( is_wp_error( $result ) ) {
+			return $result;
+		}
+		return array(
+			'path'     => $result['path'],
+			'size'     => $result['size'],
+			'complete' => $result['complete'],
+		);
+	}
+
+	/**
+	 * Receives a framed batch of file data (several files, or pieces of them). Every
+	 * entry is checked like add_file(); a refused entry is listed and the others are
+	 * applied. The state is written once, at the end.
+	 *
+	 * @param File_Batch $batch A batch whose framing validate() accepted.
+	 * @return array|\WP_Error {entries: [{path, offset, length, ok, code, message, size, complete}], totals, files}
+	 */
+	public function add_files( File_Batch $batch ) {
+		if ( $err = $this->require_state( 'open' ) ) { // phpcs:ignore
+			return $err;
+		}
+		$jail    = new Jail();
+		$entries = array();
+		$totals  = array(
+			'entries' => 0,
+			'ok'      => 0,
+			'refused' => 0,
+			'bytes'   => 0,
+		);
+		$done    = $batch->each(
+			function ( array $e, callable $read ) use ( $jail, &$entries, &$totals ) {
+				$r   = $this->stage( $jail, $e['path'], $e['offset'], $e['mode'], $e['last'], $read );
+				$out = array(
+					'path'   => $e['path'],
+					'offset' => $e['offset'],
+					'length' => $e['length'],
+				);
+				++$totals['entries'];
+				if ( is_wp_error( $r ) ) {
+					$data = (array) $r->get_error_data();
+					++$totals['refused'];
+					$entries[] = $out + array(
+						'ok'       => false,
+						'code'     => $r->get_error_code(),
+						'message'  => $r->get_error_message(),
+						'size'     => isset( $data['size'] ) ? (int) $data['size'] : null,
+						'complete' => false,
+					);
+					return;
+				}
+				++$totals['ok'];
+				$totals['bytes'] += $r['written'];
+				$entries[]        = $out + array(
+					'ok'       => true,
+					'code'     => null,
+					'message'  => null,
+					'size'     => $r['size'],
+					'complete' => $r['complete'],
+				);
+			}
+		);
+		$this->touch();
+		if ( is_wp_error( $done ) ) {
+			return $done;
+		}
+		$totals['peak_memory'] = memory_get_peak_usage();
+		return array(
+			'entries' => $entries,
+			'totals'  => $totals,
+			'files'   => $this->files_summary(),
+		);
+	}
+
+	/**
+	 * Checks one piece of file data against the jail and the protected files, then
+	 * stages it; keeps the counters (saved by the caller).
+	 *
+	 * @param Jail     $jail   Jail.
+	 * @param mixed    $path   Site-relative path.
+	 * @param int      $offset Where the bytes go.
+	 * @param int      $mode   Permission bits.
+	 * @param bool     $last   Whether the file is complete.
+	 * @param callable $fill   Passes the bytes to the $write callable it receives.
+	 * @return array|\WP_Error {path, size, complete, written}
+	 */
+	private function stage( Jail $jail, $path, $offset, $mode, $last, callable $fill ) {
+		$rel = Jail::clean( $path );
 		if ( is_wp_error( $rel ) ) {
 			return $rel;
 		}
@@ -402,36 +621,51 @@ final class Session {
 		if ( ! $this->data['overwrite_protected'] && self::is_protected( $rel ) ) {
 			return self::err( 'strongbox_file_protected', __( 'wp-config.php and Strongbox\'s own files are only restored when the session was opened with overwrite_protected.', 'strongbox' ), 403 );
 		}
-		$dir = $this->files_dir();
-		if ( is_wp_error( $dir ) ) {
-			return $dir;
+		if ( ! empty( $this->data['files'] ) ) {
+			return self::outdated();
 		}
-		if ( ! isset( $this->data['files'][ $rel ] ) ) {
-			$this->data['files'][ $rel ] = array(
-				'index' => count( $this->data['files'] ),
-				'size'  => 0,
-				'mode'  => 0644,
-				'done'  => null,
-			);
+		$staged = $this->staged();
+		if ( is_wp_error( $staged ) ) {
+			return $staged;
 		}
-		$f    = &$this->data['files'][ $rel ];
-		$file = $dir . '/' . $f['index'] . '.bin';
-		if ( 0 !== $offset && $offset !== $f['size'] ) {
-			/* translators: %d: bytes received so far */
-			return self::err( 'strongbox_offset_invalid', sprintf( __( 'File data must be sent in order: the next offset is %d.', 'strongbox' ), $f['size'] ), 409 );
+		$r = $staged->write( $rel, (int) $offset, (int) $mode, (bool) $last, $fill );
+		if ( is_wp_error( $r ) ) {
+			return $r;
 		}
-		$h = fopen( $file, 0 === $offset ? 'wb' : 'ab' ); // phpcs:ignore WordPress.WP.AlternativeFunctions
-		if ( false === $h || false === fwrite( $h, $body ) ) { // phpcs:ignore WordPress.WP.AlternativeFunctions
-			return self::err( 'strongbox_write_failed', __( 'Could not write the staged file data (disk full?).', 'strongbox' ), 500 );
-		}
-		fclose( $h ); // phpcs:ignore WordPress.WP.AlternativeFunctions
-		$f['size'] = $offset + strlen( $body );
-		$f['mode'] = $mode & 0777;
-		$this->touch();
+		$this->data['files_count']    += $r['new'] ? 1 : 0;
+		$this->data['files_bytes']    += $r['size'] - $r['was_size'];
+		$this->data['files_complete'] += ( $r['complete'] ? 1 : 0 ) - ( $r['was_complete'] ? 1 : 0 );
 		return array(
-			'path' => $rel,
-			'size' => $f['size'],
+			'path'     => $rel,
+			'size'     => $r['size'],
+			'complete' => $r['complete'],
+			'written'  => $r['written'],
 		);
+	}
+
+	/**
+	 * The session's staged files.
+	 *
+	 * @return Staged_Files|\WP_Error
+	 */
+	private function staged() {
+		if ( null === $this->staged ) {
+			$dir = $this->files_dir();
+			if ( is_wp_error( $dir ) ) {
+				return $dir;
+			}
+			$this->staged = new Staged_Files( dirname( $dir ) );
+		}
+		return $this->staged;
+	}
+
+	/**
+	 * A session staged by an earlier version of the plugin (files listed in session.json).
+	 *
+	 * @return \WP_Error
+	 */
+	private static function outdated() {
+		return self::err( 'strongbox_restore_outdated', __( 'This restore session was opened by an earlier version of Strongbox: roll it back and start the restore again.', 'strongbox' ), 409 );
 	}
 
 	/**
@@ -497,7 +731,10 @@ final class Session {
 		if ( $err = $this->require_state( 'open' ) ) { // phpcs:ignore
 			return $err;
 		}
-		if ( ! $this->data['tables'] && ! $this->data['files'] ) {
+		if ( ! empty( $this->data['files'] ) ) {
+			return self::outdated();
+		}
+		if ( ! $this->data['tables'] && 0 === (int) $this->data['files_count'] ) {
 			return self::err( 'strongbox_restore_empty', __( 'Nothing was staged: send tables or files before swapping.', 'strongbox' ), 409 );
 		}
 		$renames = array();
@@ -539,42 +776,16 @@ final class Session {
 	 * @return true|\WP_Error
 	 */
 	private function swap_files() {
-		$jail  = new Jail();
-		$files = $this->files_dir();
-		$old   = $this->old_dir();
-		if ( is_wp_error( $files ) || is_wp_error( $old ) ) {
-			return is_wp_error( $files ) ? $files : $old;
+		if ( 0 === (int) $this->data['files_count'] ) {
+			return true;
 		}
-		foreach ( $this->data['files'] as $rel => &$f ) {
-			$dest = $jail->resolve_for_write( $rel );
-			if ( is_wp_error( $dest ) ) {
-				return $dest;
-			}
-			$parent = dirname( $dest );
-			if ( ! is_dir( $parent ) ) {
-				$created = array();
-				for ( $d = $parent; ! is_dir( $d ); $d = dirname( $d ) ) {
-					array_unshift( $created, $d );
-				}
-				if ( ! wp_mkdir_p( $parent ) ) {
-					return self::err( 'strongbox_write_failed', __( 'Could not create a directory of a restored file.', 'strongbox' ), 500 );
-				}
-				$this->data['created_dirs'] = array_merge( $this->data['created_dirs'], $created );
-			}
-			$f['had_previous'] = is_file( $dest ) || is_link( $dest );
-			if ( $f['had_previous'] && ! self::move( $dest, $old . '/' . $f['index'] . '.bin' ) ) {
-				return self::err( 'strongbox_write_failed', __( 'Could not set a file aside before replacing it.', 'strongbox' ), 500 );
-			}
-			$f['done'] = 'aside';
-			$this->save();
-			if ( ! self::move( $files . '/' . $f['index'] . '.bin', $dest ) ) {
-				return self::err( 'strongbox_write_failed', __( 'Could not move a restored file into place.', 'strongbox' ), 500 );
-			}
-			@chmod( $dest, $f['mode'] ); // phpcs:ignore WordPress.PHP.NoSilencedErrors
-			$f['done'] = 'placed';
-			$this->save();
+		$staged = $this->staged();
+		if ( is_wp_error( $staged ) ) {
+			return $staged;
 		}
-		return true;
+		$this->data['files_swapping'] = true;
+		$this->save();
+		return $staged->place_all( new Jail() );
 	}
 
 	/**
@@ -613,30 +824,20 @@ final class Session {
 					$renames[] = Schema::quote( $t['old'] ) . ' TO ' . Schema::quote( $name );
 				}
 			}
-			$wpdb->query( 'RENAME TABLE ' . implode( ', ', $renames ) ); // phpcs:ignore WordPress.DB.PreparedSQL -- generated from validated names.
+			if ( $renames ) {
+				$wpdb->query( 'RENAME TABLE ' . implode( ', ', $renames ) ); // phpcs:ignore WordPress.DB.PreparedSQL -- generated from validated names.
+			}
 			$this->data['tables_swapped'] = false;
 			$this->save();
 		}
 		$jail = new Jail();
-		$old  = $this->old_dir();
-		foreach ( array_reverse( $this->data['files'], true ) as $rel => $f ) {
-			if ( null === $f['done'] || is_wp_error( $old ) ) {
-				continue;
-			}
-			$dest = $jail->resolve_for_write( $rel );
-			if ( is_wp_error( $dest ) ) {
-				continue;
-			}
-			if ( 'placed' === $f['done'] && ( is_file( $dest ) || is_link( $dest ) ) ) {
-				unlink( $dest ); // phpcs:ignore WordPress.WP.AlternativeFunctions
-			}
-			if ( ! empty( $f['had_previous'] ) ) {
-				self::move( $old . '/' . $f['index'] . '.bin', $dest );
+		if ( ! empty( $this->data['files_swapping'] ) ) {
+			$staged = $this->staged();
+			if ( ! is_wp_error( $staged ) ) {
+				$staged->restore_all( $jail );
 			}
 		}
-		foreach ( array_reverse( $this->data['created_dirs'] ) as $d ) {
-			@rmdir( $d ); // phpcs:ignore WordPress.PHP.NoSilencedErrors -- only if still empty.
-		}
+		$this->rollback_files_v1( $jail );
 		foreach ( $this->data['tables'] as $t ) {
 			$wpdb->query( 'DROP TABLE IF EXISTS ' . Schema::quote( $t['staging'] ) ); // phpcs:ignore WordPress.DB.PreparedSQL -- generated name.
 		}
@@ -644,6 +845,34 @@ final class Session {
 		$this->log( 'rolled back: ' . $reason );
 		wp_cache_flush();
 		return $this->finish();
+	}
+
+	/**
+	 * Rollback of the files of a session staged by an earlier version (state format 1:
+	 * every file listed in session.json with its swap step).
+	 *
+	 * @param Jail $jail Jail.
+	 */
+	private function rollback_files_v1( Jail $jail ) {
+		$old = $this->old_dir();
+		if ( empty( $this->data['files'] ) || is_wp_error( $old ) ) {
+			return;
+		}
+		foreach ( array_reverse( (array) $this->data['files'], true ) as $rel => $f ) {
+			$dest = empty( $f['done'] ) ? null : $jail->resolve_for_write( (string) $rel );
+			if ( null === $dest || is_wp_error( $dest ) ) {
+				continue;
+			}
+			if ( 'placed' === $f['done'] && ( is_file( $dest ) || is_link( $dest ) ) ) {
+				unlink( $dest ); // phpcs:ignore WordPress.WP.AlternativeFunctions
+			}
+			if ( ! empty( $f['had_previous'] ) ) {
+				Staged_Files::move( $old . '/' . $f['index'] . '.bin', $dest );
+			}
+		}
+		foreach ( array_reverse( isset( $this->data['created_dirs'] ) ? (array) $this->data['created_dirs'] : array() ) as $d ) {
+			@rmdir( $d ); // phpcs:ignore WordPress.PHP.NoSilencedErrors -- only if still empty.
+		}
 	}
 
 	/**
@@ -669,9 +898,12 @@ final class Session {
 	 * @return bool
 	 */
 	public static function is_protected( $rel ) {
-		$plugin = 'wp-content/plugins/' . basename( dirname( STRONGBOX_FILE ) );
-		$site   = ( new Jail() )->root();
-		$pl_rel = 0 === strpos( realpath( dirname( STRONGBOX_FILE ) ), $site . '/' ) ? substr( realpath( dirname( STRONGBOX_FILE ) ), strlen( $site ) + 1 ) : $plugin;
+		static $pl_rel = null;
+		if ( null === $pl_rel ) {
+			$plugin = 'wp-content/plugins/' . basename( dirname( STRONGBOX_FILE ) );
+			$site   = ( new Jail() )->root();
+			$pl_rel = 0 === strpos( realpath( dirname( STRONGBOX_FILE ) ), $site . '/' ) ? substr( realpath( dirname( STRONGBOX_FILE ) ), strlen( $site ) + 1 ) : $plugin;
+		}
 		return 'wp-config.php' === $rel || $rel === $pl_rel || 0 === strpos( $rel, $pl_rel . '/' );
 	}
 
@@ -702,31 +934,6 @@ final class Session {
 	 */
 	private function name( $kind, $index ) {
 		return 'strongbox_' . $kind . '_' . substr( $this->data['id'], 0, 8 ) . '_' . $index;
-	}
-
-	/**
-	 * Renames, or copies to a hidden temporary name beside the target and renames
-	 * (across file systems), so the target appears whole or not at all.
-	 *
-	 * @param string $from Source.
-	 * @param string $to   Target.
-	 * @return bool
-	 */
-	private static function move( $from, $to ) {
-		if ( @rename( $from, $to ) ) { // phpcs:ignore WordPress.PHP.NoSilencedErrors,WordPress.WP.AlternativeFunctions
-			return true;
-		}
-		$tmp = $to . '.strongbox-tmp-' . bin2hex( random_bytes( 8 ) );
-		if ( ! @copy( $from, $tmp ) ) { // phpcs:ignore WordPress.PHP.NoSilencedErrors
-			return false;
-		}
-		@chmod( $tmp, 0600 ); // phpcs:ignore WordPress.PHP.NoSilencedErrors
-		if ( ! @rename( $tmp, $to ) ) { // phpcs:ignore WordPress.PHP.NoSilencedErrors,WordPress.WP.AlternativeFunctions
-			@unlink( $tmp ); // phpcs:ignore WordPress.PHP.NoSilencedErrors
-			return false;
-		}
-		@unlink( $from ); // phpcs:ignore WordPress.PHP.NoSilencedErrors
-		return true;
 	}
 
 	/**
