@@ -88,6 +88,11 @@ test('screen: the first backup creates the repository, keeps the job and lists t
 	assert.ok(r.result, 'backup failed: ' + JSON.stringify(r.error) + '\n' + problems.join('\n'));
 	assert.deepEqual(r.snapshots.map((x) => x.id), [r.result.snapshot_id], 'the list shows the new snapshot');
 	assert.match(await page.textContent('#strongbox-status'), /Backup finished/, 'the live region announces the result');
+	const cores = await page.evaluate(() => navigator.hardwareConcurrency || 1);
+	const poolSize = Math.max(0, Math.min(4, cores - 1));
+	console.log(`compression workers: ${poolSize} (${cores} cores), ${r.result.stats.pool_blobs} blobs deflated by them`);
+	assert.equal(r.result.stats.pool_blobs, poolSize > 0 ? 4 : 0, `blobs deflated by the compression workers (${cores} cores)`);
+	assert.equal(r.result.stats.pool_parallelism, poolSize * 2, 'the engine keeps two blobs per compression worker in flight');
 
 	const progress = await page.evaluate(() => window.__progress);
 	assert.ok(progress.length >= 3, `progress reached the page (${progress.length} events)`);

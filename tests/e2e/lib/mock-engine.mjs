@@ -18,6 +18,11 @@ const DELAY = ${Number(delayMs)};
 let ready = false;
 export default async function init() { ready = true; }
 export function initSync() { ready = true; }
+// What compress-worker.js calls (its own instance): "deflate" to half the size.
+export function deflate(level, data, incompressible) {
+	if (!ready) throw new Error('deflate before init');
+	return incompressible ? null : data.slice(0, Math.ceil(data.length / 2));
+}
 function fail(code, message) { const e = new Error(message); e.code = code; return e; }
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export class Engine {
@@ -33,6 +38,7 @@ export class Engine {
 		this.opened = false;
 	}
 	onProgress(cb) { this.cb = cb; }
+	setCompressor(f, parallelism) { this.compressor = f; this.parallelism = parallelism; }
 	setNonce(n) { this.o.nonce = n; }
 	cancel() { this.cancelled = true; }
 	free() {}
@@ -91,6 +97,16 @@ export class Engine {
 		if (!this.opened) throw fail('invalid', 'open first');
 		if (!opts || opts.files !== true || opts.database !== true || typeof opts.trigger !== 'string') throw fail('invalid', 'backup options ' + JSON.stringify(opts));
 		const files = await this.api('GET', 'files?limit=5');
+		// Blobs through the compression pool, when the worker set one.
+		let poolBlobs = 0;
+		if (this.compressor) {
+			const outs = await Promise.all([1, 2, 3, 4].map(() => this.compressor(2, false, new Uint8Array(1000).fill(7))));
+			for (const out of outs) {
+				if (!(out instanceof Uint8Array) || out.length !== 500) throw fail('invalid', 'the compression pool answered ' + out);
+				poolBlobs++;
+			}
+			if ((await this.compressor(2, true, new Uint8Array(10))) !== null) throw fail('invalid', 'incompressible data came back compressed');
+		}
 		const total = STEPS * 1000000;
 		const start = Date.now();
 		for (let i = 1; i <= STEPS; i++) {
@@ -103,7 +119,7 @@ export class Engine {
 		const id = Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, '0')).join('');
 		const res = await this.s3('PUT', p + 'mock-snapshots/' + id, JSON.stringify({ time: new Date().toISOString(), trigger: opts.trigger }));
 		if (!res.ok) throw fail('storage', 'PUT snapshot: HTTP ' + res.status);
-		return { snapshot_id: id, short_id: id.slice(0, 8), stats: { files: 10, files_read: 10, file_bytes: total, tables: 3, rows: 30, pages_read: 3, pages_reused: 0, blobs_new: 5, bytes_new: total, bytes_stored: total / 2, duration_ms: Date.now() - start, bytes_from_site: total }, warnings: [] };
+		return { snapshot_id: id, short_id: id.slice(0, 8), stats: { files: 10, files_read: 10, file_bytes: total, tables: 3, rows: 30, pages_read: 3, pages_reused: 0, blobs_new: 5, bytes_new: total, bytes_stored: total / 2, duration_ms: Date.now() - start, bytes_from_site: total, pool_blobs: poolBlobs, pool_parallelism: this.compressor ? this.parallelism : 0 }, warnings: [] };
 	}
 	async snapshots() {
 		if (!this.opened) throw fail('invalid', 'open first');

@@ -7,7 +7,12 @@
  * Start it with
  *   new Worker(workerUrl + '?engine=' + encodeURIComponent(engineUrl)
  *              + '&wasm=' + encodeURIComponent(wasmUrl), { type: 'module' })
- * (both parameters are optional: the default is ../engine/ beside this file).
+ * (both parameters are optional: the default is ../engine/ beside this file;
+ * `&compress=N` sets the number of compression workers, default: cores - 1, at most 4).
+ *
+ * Backups deflate in a pool of compression workers (compress-pool.js, each with
+ * its own engine instance) when the engine offers setCompressor; the pool lives
+ * for one backup.
  *
  * Messages in:
  *   {type: 'run', id, method, config: {restUrl, nonce, destinationId, jobId}, args: [...]}
@@ -32,12 +37,49 @@ const PROGRESS_INTERVAL_MS = 100;
 const params = new URL(self.location.href).searchParams;
 const ENGINE_URL = params.get('engine') || new URL('../engine/strongbox.js', self.location.href).href;
 const WASM_URL = params.get('wasm') || null;
+const COMPRESS_WORKERS = params.has('compress') ? Number(params.get('compress')) : null;
 
 let modulePromise = null; // resolves to the wasm-bindgen module, initialised
 let engine = null; // the current Engine
 let engineKey = null; // restUrl|destinationId|jobId of `engine`
 let nonce = null; // the newest nonce seen
 let running = null; // {id} of the call in progress
+let pool = null; // compression workers of the running backup
+
+/**
+ * Starts the compression workers for a backup; null when there are none to
+ * start (one core, or a browser without nested workers): the engine then
+ * compresses inline.
+ */
+async function startPool() {
+	try {
+		// Same version parameter as this script, so an update reaches the pool too.
+		const url = new URL('./compress-pool.js', self.location.href);
+		const ver = params.get('ver');
+		if (ver) {
+			url.searchParams.set('ver', ver);
+		}
+		const { createCompressPool, defaultCompressWorkers } = await import(url.href);
+		const size = COMPRESS_WORKERS === null || !Number.isFinite(COMPRESS_WORKERS) ? defaultCompressWorkers() : Math.max(0, Math.min(8, Math.floor(COMPRESS_WORKERS)));
+		if (size < 1 || typeof Worker !== 'function') {
+			return null;
+		}
+		const workerUrl = new URL('./compress-worker.js', self.location.href);
+		if (ver) {
+			workerUrl.searchParams.set('ver', ver);
+		}
+		return createCompressPool(size, { workerUrl: workerUrl.href, engineUrl: ENGINE_URL, wasmUrl: WASM_URL });
+	} catch (e) {
+		return null;
+	}
+}
+
+function stopPool() {
+	if (pool) {
+		pool.terminate();
+		pool = null;
+	}
+}
 
 /**
  * Loads and initialises the engine module once.
@@ -225,6 +267,10 @@ async function run(msg) {
 		if (typeof engine.onProgress === 'function') {
 			engine.onProgress(progress);
 		}
+		if (method === 'backup' && typeof engine.setCompressor === 'function') {
+			pool = await startPool();
+			engine.setCompressor(pool ? pool.compress : null, pool ? pool.size * 2 : 1);
+		}
 		const value = await engine[method](...args);
 		progress.flush();
 		self.postMessage({ type: 'result', id, value: plain(value) });
@@ -237,6 +283,16 @@ async function run(msg) {
 		}
 		self.postMessage({ type: 'error', id, code, message });
 	} finally {
+		if (pool) {
+			if (engine && typeof engine.setCompressor === 'function') {
+				try {
+					engine.setCompressor(null, 1);
+				} catch (e) {
+					// The engine is gone (internal error): nothing to detach.
+				}
+			}
+			stopPool();
+		}
 		running = null;
 	}
 }
