@@ -259,11 +259,19 @@ pub async fn restore_site(
             }
         }
         let budget = target.part_size;
+        let own = format!("{}strongbox_", facts.table_prefix);
         for (i, t) in db.tables.iter().enumerate() {
             if wanted
                 .as_ref()
                 .is_some_and(|w| !w.contains(t.name.as_str()))
             {
+                continue;
+            }
+            // Strongbox's own tables (its job log) describe now, not the
+            // snapshot: they are restored only when asked for by name.
+            if wanted.is_none() && !facts.table_prefix.is_empty() && t.name.starts_with(&own) {
+                out.skipped
+                    .push(format!("{} (kept: Strongbox's own table)", t.name));
                 continue;
             }
             if progress.cancelled() {
@@ -304,6 +312,6 @@ pub async fn restore_site(
         out.swapped = Some(target.swap().await?);
     }
     out.bytes_to_site = target.bytes_sent;
-    out.skipped = target.skipped;
+    out.skipped.extend(target.skipped);
     Ok(out)
 }
