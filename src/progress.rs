@@ -32,6 +32,9 @@ pub trait Progress {
     fn item(&self, phase: Phase, name: &str, done: u64, total: u64);
     /// `n` more bytes were processed.
     fn bytes(&self, phase: Phase, n: u64);
+    /// The bytes the whole operation will process, once known (for a rate
+    /// and an ETA).
+    fn total(&self, _bytes: u64) {}
     /// Whether the user asked to stop. Long operations check it between
     /// items and stop with [`crate::Error::Cancelled`], leaving the
     /// repository valid.

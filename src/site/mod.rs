@@ -237,6 +237,14 @@ pub async fn restore_site(
     let (index, id, snap) = backup_cmd::load_for_read(repo, spec).await?;
     let mut target = restore::SiteRestore::new(client.clone(), &opts.session_id, &opts.session_key);
     target.part_size = facts.request_budget();
+    let mut total = 0;
+    if opts.database {
+        total += snap.stats.db_bytes;
+    }
+    if opts.files {
+        total += snap.stats.file_bytes;
+    }
+    progress.total(total);
     let mut out = SiteRestoreResult {
         snapshot: id.to_hex(),
         ..SiteRestoreResult::default()

@@ -199,6 +199,10 @@ impl Progress for JsProgress {
         self.emit(false);
     }
 
+    fn total(&self, bytes: u64) {
+        self.bytes_total.set(bytes);
+    }
+
     fn cancelled(&self) -> bool {
         self.cancel.get()
     }
