@@ -190,6 +190,10 @@ pub struct SiteRestoreOptions {
     /// Put everything in place at the end (`/swap`).
     #[serde(default = "yes")]
     pub swap: bool,
+    /// Continue a session an interrupted restore left: what it holds
+    /// already (tables with all their rows, complete files) is not sent
+    /// again.
+    pub resume: bool,
 }
 
 fn yes() -> bool {
@@ -211,8 +215,13 @@ pub struct SiteRestoreResult {
     pub bytes: u64,
     /// Bytes sent to the site.
     pub bytes_to_site: u64,
-    /// Symlinks that could not be restored through the API.
+    /// Symlinks that could not be restored through the API, and what the
+    /// site kept (protected files, Strongbox's own tables).
     pub skipped: Vec<String>,
+    /// Tables and files the resumed session held already.
+    pub resumed: u64,
+    /// Requests sent to the site.
+    pub requests: u64,
     /// The site's answer to `/swap`.
     pub swapped: Option<serde_json::Value>,
 }
@@ -237,6 +246,9 @@ pub async fn restore_site(
     let (index, id, snap) = backup_cmd::load_for_read(repo, spec).await?;
     let mut target = restore::SiteRestore::new(client.clone(), &opts.session_id, &opts.session_key);
     target.part_size = facts.request_budget();
+    if opts.resume {
+        target.load_staged().await?;
+    }
     let mut total = 0;
     if opts.database {
         total += snap.stats.db_bytes;
@@ -291,6 +303,12 @@ pub async fn restore_site(
                 i as u64,
                 db.tables.len() as u64,
             );
+            if opts.resume && target.table_done(&t.name, t.rows) {
+                target.resumed += 1;
+                out.rows += t.rows;
+                out.tables += 1;
+                continue;
+            }
             let m: TableManifest = repo.read_json_blob(&index, &t.manifest).await?;
             target.begin_table(&m.name, &m.create).await?;
             out.rows +=
@@ -313,6 +331,7 @@ pub async fn restore_site(
         let stats =
             restore_cmd::restore_files(repo, &index, &part.tree, &includes, &mut target, progress)
                 .await?;
+        target.send_batch().await?;
         out.files = stats.files;
         out.bytes = stats.bytes;
     }
@@ -320,6 +339,8 @@ pub async fn restore_site(
         out.swapped = Some(target.swap().await?);
     }
     out.bytes_to_site = target.bytes_sent;
+    out.resumed = target.resumed;
+    out.requests = target.requests;
     out.skipped.extend(target.skipped);
     Ok(out)
 }

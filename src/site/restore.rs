@@ -2,41 +2,113 @@
 //! (`/restore/sessions/{id}/...`): tables go into staging tables, files to
 //! a private staging folder; `swap` puts everything in place at once and
 //! the previous state is kept until the session is committed.
+//!
+//! Files travel in batches (`POST .../files/batch`, many small files or
+//! pieces of a large one per request: a request costs a WordPress start-up).
+//! A session interrupted by a closed tab can be resumed: what the session
+//! already holds (tables with all their rows, complete files) is not sent
+//! again.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use reqwest::Method;
+use serde::Deserialize;
 use serde_json::json;
 
 use super::SiteClient;
 use crate::commands::restore::FileTarget;
 use crate::db::restore::RowSink;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::tree::Node;
 
-/// Bytes of file data sent per request.
+/// Bytes per request by default (kept under the site's `post_max_size`).
 pub const FILE_PART: usize = 8 * 1024 * 1024;
-/// Bytes of row lines sent per request (the plugin accepts up to 32 MiB).
-pub const ROWS_PART: usize = 8 * 1024 * 1024;
+/// Most entries per batch.
+pub const BATCH_ENTRIES: usize = 2000;
+
+/// What an open session holds already.
+#[derive(Debug, Default, Clone)]
+pub struct Staged {
+    /// Rows staged per table.
+    pub tables: HashMap<String, u64>,
+    /// Files staged: whether complete.
+    pub files: HashMap<String, bool>,
+}
+
+#[derive(Deserialize)]
+struct Status {
+    #[serde(default)]
+    tables: Vec<StatusTable>,
+    #[serde(default)]
+    files: StatusFiles,
+}
+
+#[derive(Deserialize)]
+struct StatusTable {
+    table: String,
+    #[serde(default)]
+    rows: u64,
+}
+
+#[derive(Deserialize, Default)]
+struct StatusFiles {
+    #[serde(default)]
+    entries: Vec<StatusFile>,
+    #[serde(default)]
+    next_cursor: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct StatusFile {
+    path: String,
+    #[serde(default)]
+    complete: bool,
+}
+
+#[derive(Deserialize)]
+struct BatchAnswer {
+    entries: Vec<BatchEntry>,
+}
+
+#[derive(Deserialize)]
+struct BatchEntry {
+    path: String,
+    ok: bool,
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+}
 
 /// An open restore session on the site.
 pub struct SiteRestore {
     client: Arc<SiteClient>,
     session: String,
     key: String,
+    /// The file being written: path, bytes already framed, mode unknown yet.
     file: Option<(String, u64)>,
-    /// The current file is protected (wp-config.php, Strongbox itself) and
-    /// the session does not overwrite those: its bytes are dropped.
-    protected: bool,
-    buffer: Vec<u8>,
+    /// Its bytes not framed yet.
+    pending: Vec<u8>,
+    /// The batch being assembled.
+    batch: Vec<u8>,
+    batch_entries: usize,
+    /// Files whose bytes are dropped (complete in the session already, or
+    /// protected).
+    drop_current: bool,
+    staged: Staged,
     table: Option<String>,
     /// Bytes per request (kept under the site's `post_max_size`).
     pub part_size: usize,
     /// Symlinks the API cannot create, and protected files the session
     /// keeps (listed in the result).
     pub skipped: Vec<String>,
+    /// Files and tables the session held already (a resumed restore).
+    pub resumed: u64,
     /// Bytes sent to the site.
     pub bytes_sent: u64,
+    /// Requests sent.
+    pub requests: u64,
 }
 
 fn join(path: &[Vec<u8>]) -> String {
@@ -52,12 +124,17 @@ impl SiteRestore {
             session: session.to_string(),
             key: key.to_string(),
             file: None,
-            protected: false,
-            buffer: Vec::new(),
+            pending: Vec::new(),
+            batch: Vec::new(),
+            batch_entries: 0,
+            drop_current: false,
+            staged: Staged::default(),
             table: None,
             part_size: FILE_PART,
             skipped: Vec::new(),
+            resumed: 0,
             bytes_sent: 0,
+            requests: 0,
         }
     }
 
@@ -72,17 +149,61 @@ impl SiteRestore {
         query: &[(&str, &str)],
         content_type: &str,
         body: Vec<u8>,
-    ) -> Result<()> {
+    ) -> Result<Vec<u8>> {
         let url = self.client.url(route, query)?;
         self.bytes_sent += body.len() as u64;
+        self.requests += 1;
         let req = self
             .client
             .request(method, url)
             .header("x-strongbox-session-key", &self.key)
             .header("content-type", content_type)
             .body(body);
-        self.client.send(route, req).await?;
-        Ok(())
+        let resp = self.client.send(route, req).await?;
+        SiteClient::body(route, resp).await
+    }
+
+    /// Reads what the session holds already, so a resumed restore sends
+    /// only the rest.
+    ///
+    /// # Errors
+    /// [`Error::Site`] when the session is gone or the key is wrong.
+    pub async fn load_staged(&mut self) -> Result<&Staged> {
+        let mut staged = Staged::default();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut query: Vec<(&str, &str)> = vec![("files", "1"), ("limit", "5000")];
+            if let Some(c) = &cursor {
+                query.push(("cursor", c));
+            }
+            let route = format!("restore/sessions/{}", self.session);
+            let url = self.client.url(&route, &query)?;
+            let req = self
+                .client
+                .request(Method::GET, url)
+                .header("x-strongbox-session-key", &self.key);
+            let resp = self.client.send(&route, req).await?;
+            let body = SiteClient::body(&route, resp).await?;
+            let st: Status = serde_json::from_slice(&body)
+                .map_err(|e| Error::malformed("the restore session's status", e.to_string()))?;
+            for t in st.tables {
+                staged.tables.insert(t.table, t.rows);
+            }
+            for f in st.files.entries {
+                staged.files.insert(f.path, f.complete);
+            }
+            match st.files.next_cursor {
+                Some(c) if Some(&c) != cursor.as_ref() => cursor = Some(c),
+                _ => break,
+            }
+        }
+        self.staged = staged;
+        Ok(&self.staged)
+    }
+
+    /// Whether table `name` is staged with exactly `rows` rows already.
+    pub fn table_done(&self, name: &str, rows: u64) -> bool {
+        self.staged.tables.get(name) == Some(&rows)
     }
 
     /// Creates the staging table of `name` from the snapshot's `create`
@@ -99,65 +220,94 @@ impl SiteRestore {
         Ok(())
     }
 
-    /// Puts every staged table and file in place (one `RENAME TABLE`).
+    /// Sends what is left and puts every staged table and file in place
+    /// (one `RENAME TABLE`).
     ///
     /// # Errors
     /// [`crate::Error::Site`] when the site refuses; the session can then be
     /// rolled back.
     pub async fn swap(&mut self) -> Result<serde_json::Value> {
+        self.send_batch().await?;
         let route = self.route("swap");
-        let url = self.client.url(&route, &[])?;
-        let req = self
-            .client
-            .request(Method::POST, url)
-            .header("x-strongbox-session-key", &self.key);
-        let resp = self.client.send(&route, req).await?;
-        let body = SiteClient::body(&route, resp).await?;
+        let body = self
+            .call(Method::POST, &route, &[], "application/json", Vec::new())
+            .await?;
         Ok(serde_json::from_slice(&body).unwrap_or_default())
     }
 
-    /// Whether the site refused `path` as protected (then it is listed as
-    /// skipped and its remaining bytes dropped); other errors pass through.
-    fn kept_protected(&mut self, path: &str, sent: Result<()>) -> Result<bool> {
-        match sent {
-            Ok(()) => Ok(false),
-            Err(crate::Error::Site { code, .. }) if code == "strongbox_file_protected" => {
-                self.protected = true;
-                self.skipped.push(format!("{path} (kept: protected)"));
-                Ok(true)
-            }
-            Err(e) => Err(e),
+    /// Sends the files framed so far.
+    ///
+    /// # Errors
+    /// [`crate::Error::Site`] when the site refuses the batch or a file in
+    /// it (except protected files, which are listed as kept).
+    pub async fn send_batch(&mut self) -> Result<()> {
+        if self.batch_entries == 0 {
+            return Ok(());
         }
+        let mut body = std::mem::take(&mut self.batch);
+        body.extend_from_slice(b"#done {}\n");
+        self.batch_entries = 0;
+        let route = self.route("files/batch");
+        let answer = self
+            .call(
+                Method::POST,
+                &route,
+                &[],
+                "application/vnd.strongbox.files",
+                body,
+            )
+            .await?;
+        let a: BatchAnswer = serde_json::from_slice(&answer)
+            .map_err(|e| Error::malformed("the site's answer to a file batch", e.to_string()))?;
+        for e in a.entries.into_iter().filter(|e| !e.ok) {
+            match e.code.as_deref() {
+                Some("strongbox_file_protected") => {
+                    let note = format!("{} (kept: protected)", e.path);
+                    if !self.skipped.contains(&note) {
+                        self.skipped.push(note);
+                    }
+                }
+                code => {
+                    return Err(Error::Site {
+                        what: format!("restoring {}", e.path),
+                        status: 200,
+                        code: code.unwrap_or("unknown").to_string(),
+                        message: e.message.unwrap_or_default(),
+                    })
+                }
+            }
+        }
+        Ok(())
     }
 
-    async fn flush_file(&mut self, last: bool) -> Result<()> {
+    /// Frames the pending bytes of the current file as one entry.
+    async fn frame(&mut self, mode: Option<u32>, last: bool) -> Result<()> {
         let Some((path, offset)) = self.file.clone() else {
             return Ok(());
         };
-        if self.protected {
-            self.buffer.clear();
-            return Ok(());
+        let data = std::mem::take(&mut self.pending);
+        let mut header = json!({
+            "path": path,
+            "offset": offset,
+            "length": data.len(),
+            "last": last,
+        });
+        if let Some(m) = mode {
+            header["mode"] = json!(format!("{:04o}", m & 0o777));
         }
-        if self.buffer.is_empty() && !(last && offset == 0) {
-            return Ok(());
+        if !self.batch.is_empty()
+            && (self.batch.len() + data.len() + 256 > self.part_size
+                || self.batch_entries >= BATCH_ENTRIES)
+        {
+            self.send_batch().await?;
         }
-        let data = std::mem::take(&mut self.buffer);
-        let len = data.len() as u64;
-        let off = offset.to_string();
-        let route = self.route("files");
-        let sent = self
-            .call(
-                Method::PUT,
-                &route,
-                &[("path", &path), ("offset", &off)],
-                "application/octet-stream",
-                data,
-            )
-            .await;
-        if self.kept_protected(&path, sent)? {
-            return Ok(());
-        }
-        self.file = Some((path, offset + len));
+        self.batch.extend_from_slice(b"#file ");
+        self.batch.extend_from_slice(header.to_string().as_bytes());
+        self.batch.push(b'\n');
+        self.batch.extend_from_slice(&data);
+        self.batch.push(b'\n');
+        self.batch_entries += 1;
+        self.file = Some((path, offset + data.len() as u64));
         Ok(())
     }
 }
@@ -174,7 +324,8 @@ impl RowSink for SiteRestore {
             "application/vnd.strongbox.rows",
             lines.to_vec(),
         )
-        .await
+        .await?;
+        Ok(())
     }
 }
 
@@ -186,48 +337,39 @@ impl FileTarget for SiteRestore {
     }
 
     async fn begin_file(&mut self, path: &[Vec<u8>]) -> Result<()> {
-        self.file = Some((join(path), 0));
-        self.protected = false;
-        self.buffer.clear();
+        let p = join(path);
+        self.drop_current = self.staged.files.get(&p) == Some(&true);
+        if self.drop_current {
+            self.resumed += 1;
+        }
+        self.file = Some((p, 0));
+        self.pending.clear();
         Ok(())
     }
 
     async fn write(&mut self, data: &[u8]) -> Result<()> {
-        self.buffer.extend_from_slice(data);
-        if self.buffer.len() >= self.part_size {
-            self.flush_file(false).await?;
+        if self.drop_current {
+            return Ok(());
+        }
+        self.pending.extend_from_slice(data);
+        if self.pending.len() >= self.part_size / 2 {
+            self.frame(None, false).await?;
         }
         Ok(())
     }
 
-    async fn end_file(&mut self, path: &[Vec<u8>], node: &Node) -> Result<()> {
-        let Some((p, offset)) = self.file.clone() else {
-            return Ok(());
-        };
-        let mode = format!("{:04o}", node.mode & 0o777);
-        let data = std::mem::take(&mut self.buffer);
-        let off = offset.to_string();
-        let route = self.route("files");
-        debug_assert_eq!(p, join(path));
-        if !self.protected {
-            let sent = self
-                .call(
-                    Method::PUT,
-                    &route,
-                    &[("path", &p), ("offset", &off), ("mode", &mode)],
-                    "application/octet-stream",
-                    data,
-                )
-                .await;
-            self.kept_protected(&p, sent)?;
+    async fn end_file(&mut self, _path: &[Vec<u8>], node: &Node) -> Result<()> {
+        if !self.drop_current {
+            self.frame(Some(node.mode), true).await?;
         }
         self.file = None;
-        self.protected = false;
+        self.drop_current = false;
         Ok(())
     }
 
     async fn symlink(&mut self, path: &[Vec<u8>], _target: &[u8]) -> Result<()> {
-        self.skipped.push(join(path));
+        self.skipped
+            .push(format!("{} (symlink: not restored)", join(path)));
         Ok(())
     }
 
