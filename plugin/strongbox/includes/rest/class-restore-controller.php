@@ -51,10 +51,11 @@ class Restore_Controller extends Controller {
 					'POST',
 					array( $this, 'open' ),
 					array(
-						'confirm'             => array( 'type' => 'string', 'required' => true ),
-						'ttl'                 => array( 'type' => 'integer', 'minimum' => Session::MIN_TTL, 'maximum' => Session::MAX_TTL ),
-						'overwrite_protected' => array( 'type' => 'boolean', 'default' => false ),
-						'maintenance'         => array( 'type' => 'boolean', 'default' => true ),
+						'confirm'                 => array( 'type' => 'string', 'required' => true ),
+						'ttl'                     => array( 'type' => 'integer', 'minimum' => Session::MIN_TTL, 'maximum' => Session::MAX_TTL ),
+						'overwrite_protected'     => array( 'type' => 'boolean', 'default' => false ),
+						'maintenance'             => array( 'type' => 'boolean', 'default' => true ),
+						'keep_strongbox_settings' => array( 'type' => 'boolean', 'default' => true ),
 					),
 					$perm,
 				),
@@ -169,9 +170,10 @@ class Restore_Controller extends Controller {
 		$opened = Session::open(
 			get_current_user_id(),
 			array(
-				'ttl'                 => $request['ttl'],
-				'overwrite_protected' => $request['overwrite_protected'],
-				'maintenance'         => $request['maintenance'],
+				'ttl'                     => $request['ttl'],
+				'overwrite_protected'     => $request['overwrite_protected'],
+				'maintenance'             => $request['maintenance'],
+				'keep_strongbox_settings' => $request['keep_strongbox_settings'],
 			)
 		);
 		if ( is_wp_error( $opened ) ) {

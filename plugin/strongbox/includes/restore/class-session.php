@@ -11,6 +11,7 @@ use Strongbox\Data_Dir;
 use Strongbox\Database\Page_Serializer;
 use Strongbox\Database\Schema;
 use Strongbox\Files\Jail;
+use Strongbox\Jobs\Repository;
 
 defined( 'ABSPATH' ) || exit;
 
@@ -29,6 +30,11 @@ defined( 'ABSPATH' ) || exit;
  * The state file (session.json) stays small whatever the number of files: the
  * staged files are kept by Staged_Files, and session.json only counts them, so it
  * is written once per request.
+ *
+ * Strongbox's own settings (every `strongbox_*` option: destinations with their
+ * secrets, passphrase, file exclusions, schema version) are not rewound by a restore
+ * of the options table: the swap copies the live values into the restored table
+ * (session option keep_strongbox_settings, default true).
  */
 final class Session {
 
@@ -70,7 +76,7 @@ final class Session {
 	 * @param array $data Data.
 	 */
 	private function __construct( array $data ) {
-		$this->data = $data + self::counters();
+		$this->data = $data + self::defaults();
 	}
 
 	/**
@@ -94,6 +100,18 @@ final class Session {
 	}
 
 	/**
+	 * Fields a state file written by an earlier version may lack, with their defaults.
+	 *
+	 * @return array
+	 */
+	private static function defaults() {
+		return self::counters() + array(
+			'keep_settings' => true,
+			'settings_kept' => array(),
+		);
+	}
+
+	/**
 	 * Directory of session state.
 	 *
 	 * @return string|\WP_Error
@@ -106,7 +124,7 @@ final class Session {
 	 * Opens a new session, or refuses while another one is active.
 	 *
 	 * @param int   $user_id User.
-	 * @param array $opts    ttl, overwrite_protected, maintenance.
+	 * @param array $opts    ttl, overwrite_protected, maintenance, keep_strongbox_settings.
 	 * @return array|\WP_Error [Session, key]
 	 */
 	public static function open( $user_id, array $opts ) {
@@ -128,6 +146,8 @@ final class Session {
 			'state'               => 'open',
 			'overwrite_protected' => ! empty( $opts['overwrite_protected'] ),
 			'maintenance'         => ! isset( $opts['maintenance'] ) || (bool) $opts['maintenance'],
+			'keep_settings'       => ! isset( $opts['keep_strongbox_settings'] ) || (bool) $opts['keep_strongbox_settings'],
+			'settings_kept'       => array(),
 			'format'              => self::FORMAT,
 			'tables'              => array(),
 			'files_count'         => 0,
@@ -238,7 +258,7 @@ final class Session {
 			$this->unlock();
 			return new \WP_Error( 'strongbox_restore_not_found', __( 'No open restore session with this id (it may have expired and been rolled back).', 'strongbox' ), array( 'status' => 404 ) );
 		}
-		$this->data = $data + self::counters();
+		$this->data = $data + self::defaults();
 		return true;
 	}
 
@@ -322,17 +342,19 @@ final class Session {
 			);
 		}
 		return array(
-			'id'                  => $this->data['id'],
-			'state'               => $this->data['state'],
-			'user_id'             => $this->data['user_id'],
-			'created'             => gmdate( 'c', $this->data['created'] ),
-			'expires'             => gmdate( 'c', $this->data['expires'] ),
-			'ttl'                 => (int) $this->data['ttl'],
-			'maintenance'         => $this->data['maintenance'],
-			'overwrite_protected' => $this->data['overwrite_protected'],
-			'tables'              => $tables,
-			'files'               => $this->files_summary(),
-			'log'                 => $this->data['log'],
+			'id'                      => $this->data['id'],
+			'state'                   => $this->data['state'],
+			'user_id'                 => $this->data['user_id'],
+			'created'                 => gmdate( 'c', $this->data['created'] ),
+			'expires'                 => gmdate( 'c', $this->data['expires'] ),
+			'ttl'                     => (int) $this->data['ttl'],
+			'maintenance'             => $this->data['maintenance'],
+			'overwrite_protected'     => $this->data['overwrite_protected'],
+			'keep_strongbox_settings' => (bool) $this->data['keep_settings'],
+			'settings_kept'           => array_values( (array) $this->data['settings_kept'] ),
+			'tables'                  => $tables,
+			'files'                   => $this->files_summary(),
+			'log'                     => $this->data['log'],
 		);
 	}
 
@@ -746,6 +768,11 @@ final class Session {
 			$renames[] = Schema::quote( $t['staging'] ) . ' TO ' . Schema::quote( $name );
 		}
 		unset( $t );
+		// Read right before the RENAME, written into the restored table right after it.
+		$settings = $this->keeps_settings() ? $this->live_settings() : null;
+		if ( is_wp_error( $settings ) ) {
+			return $settings;
+		}
 		$this->data['state'] = 'swapping';
 		$this->save();
 		if ( $renames && false === $wpdb->query( 'RENAME TABLE ' . implode( ', ', $renames ) ) ) { // phpcs:ignore WordPress.DB.PreparedSQL -- generated from validated names.
@@ -757,6 +784,14 @@ final class Session {
 		}
 		$this->data['tables_swapped'] = true;
 		$this->save();
+		if ( null !== $settings ) {
+			$kept = $this->write_settings( $settings );
+			if ( is_wp_error( $kept ) ) {
+				$this->rollback( 'swap failed' );
+				return $kept;
+			}
+		}
+		wp_cache_flush(); // What follows reads the restored options.
 
 		$result = $this->swap_files();
 		if ( is_wp_error( $result ) ) {
@@ -768,6 +803,88 @@ final class Session {
 		$this->touch();
 		wp_cache_flush();
 		return $this->to_array();
+	}
+
+	/**
+	 * Whether the swap keeps Strongbox's own settings: asked for (the default) and the
+	 * site's options table is restored and exists now.
+	 *
+	 * @return bool
+	 */
+	private function keeps_settings() {
+		global $wpdb;
+		$table = $wpdb->options;
+		return ! empty( $this->data['keep_settings'] ) && isset( $this->data['tables'][ $table ] ) && ! empty( $this->data['tables'][ $table ]['existed'] );
+	}
+
+	/**
+	 * The live rows of Strongbox's own options (`strongbox_*`, exact names), as stored.
+	 * strongbox_db_version is left to the snapshot when the jobs table is restored too,
+	 * so that the version matches the table.
+	 *
+	 * @return array|\WP_Error Rows {option_name, option_value, autoload}.
+	 */
+	private function live_settings() {
+		global $wpdb;
+		$rows = $wpdb->get_results( $wpdb->prepare( 'SELECT option_name, option_value, autoload FROM ' . Schema::quote( $wpdb->options ) . ' WHERE option_name LIKE %s ORDER BY option_name', $wpdb->esc_like( 'strongbox_' ) . '%' ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL -- the site's options table.
+		if ( ! is_array( $rows ) || '' !== $wpdb->last_error ) {
+			/* translators: %s: database error */
+			return self::err( 'strongbox_settings_keep_failed', sprintf( __( 'Strongbox\'s settings could not be read before the swap; the site is unchanged: %s', 'strongbox' ), $wpdb->last_error ), 500 );
+		}
+		if ( isset( $this->data['tables'][ Repository::table() ] ) ) {
+			$rows = array_values(
+				array_filter(
+					$rows,
+					static function ( $r ) {
+						return 'strongbox_db_version' !== $r['option_name'];
+					}
+				)
+			);
+		}
+		return $rows;
+	}
+
+	/**
+	 * Writes the live settings read by live_settings() into the restored options table
+	 * (each option inserted, or its value and autoload replaced; its option_id kept).
+	 * A rollback needs nothing more: it puts the previous options table back whole.
+	 *
+	 * @param array $rows Rows.
+	 * @return true|\WP_Error
+	 */
+	private function write_settings( array $rows ) {
+		global $wpdb;
+		$names = array();
+		foreach ( $rows as $r ) {
+			$id = $wpdb->get_var( $wpdb->prepare( 'SELECT option_id FROM ' . Schema::quote( $wpdb->options ) . ' WHERE option_name = %s', $r['option_name'] ) ); // phpcs:ignore WordPress.DB.PreparedSQL -- the site's options table.
+			if ( null === $id ) {
+				$ok = $wpdb->insert( $wpdb->options, $r, array( '%s', '%s', '%s' ) );
+			} else {
+				$ok = $wpdb->update(
+					$wpdb->options,
+					array(
+						'option_value' => $r['option_value'],
+						'autoload'     => $r['autoload'],
+					),
+					array( 'option_name' => $r['option_name'] ),
+					array( '%s', '%s' ),
+					array( '%s' )
+				);
+			}
+			if ( false === $ok ) {
+				return self::err(
+					'strongbox_settings_keep_failed',
+					/* translators: 1: option name, 2: database error */
+					sprintf( __( 'Strongbox\'s setting %1$s could not be kept in the restored options table, so the restore was rolled back: %2$s', 'strongbox' ), $r['option_name'], $wpdb->last_error ),
+					500
+				);
+			}
+			$names[] = $r['option_name'];
+		}
+		$this->data['settings_kept'] = $names;
+		$this->log( 'kept ' . count( $names ) . ' Strongbox settings' );
+		$this->save();
+		return true;
 	}
 
 	/**
