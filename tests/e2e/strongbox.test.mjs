@@ -216,6 +216,59 @@ test('b. restoring snapshot 1 through the screen brings back every table and fil
 	ctx.restored = true;
 });
 
+test('b2. a restore interrupted by a closed tab is resumed from a new tab, sending only what was missing', async (t) => {
+	if (!ctx.restored) {
+		t.skip('needs the restore of scenario b');
+		return;
+	}
+	const first = await browser.context.newPage();
+	const firstProblems = watch(first);
+	await openScreen(first, ctx.main);
+	const button = `#strongbox-snapshots button[data-snapshot="${ctx.snap2.snapshot_id}"]`;
+	await first.click(button);
+	await first.fill('#strongbox-restore-word', 'RESTORE');
+	await first.click('#strongbox-restore-go');
+	// Close the tab once the session holds some staged tables.
+	const deadline = Date.now() + env.timeoutMs;
+	let staged = null;
+	for (;;) {
+		const r = await rest('GET', 'restore/sessions/current');
+		if (r.status === 200 && r.json && (r.json.tables || []).length >= 5) {
+			staged = r.json;
+			break;
+		}
+		const s = await screenState(first);
+		if (s.results.restore || s.errors.restore) {
+			assert.fail('the restore ended before the tab could be closed: ' + (s.results.restore ? 'use a larger site' : describeError({ error: s.errors.restore })) + firstProblems.join('\n'));
+		}
+		assert.ok(Date.now() < deadline, 'the restore staged nothing in time');
+		await new Promise((r) => setTimeout(r, 100));
+	}
+	await first.close({ runBeforeUnload: false });
+	console.log(`closed the tab with ${staged.tables.length} tables and ${staged.files.count} files staged`);
+
+	const second = await browser.context.newPage();
+	const secondProblems = watch(second);
+	await openScreen(second, ctx.main);
+	const resume = second.getByRole('button', { name: 'Resume the restore' });
+	await resume.waitFor({ timeout: 15000 });
+	assert.ok(await second.getByRole('button', { name: 'Roll it back' }).isVisible(), 'rolling back is offered too');
+	await resume.click();
+	await idle(second);
+	let s = await screenState(second);
+	assert.ok(s.results.restore, 'the resumed restore failed: ' + describeError({ error: s.errors.restore }) + secondProblems.join('\n'));
+	const r = s.results.restore.result;
+	console.log(`resumed restore: ${r.resumed} tables and files were staged already; ${r.tables} tables, ${r.files} files, ${r.bytes_to_site} bytes sent`);
+	assert.ok(r.resumed > 0, 'the resumed restore reused what the session held');
+	await second.click('#strongbox-commit');
+	await idle(second);
+	s = await screenState(second);
+	assert.ok(s.results.commit, 'the commit failed: ' + describeError({ error: s.errors.commit }));
+	const after = await rest('GET', 'restore/sessions/current');
+	assert.equal(after.status, 404, 'no restore session is left open');
+	await second.close();
+});
+
 test('c. the native CLI reads what the browser wrote (check --read-data, snapshots --json)', async (t) => {
 	if (!ctx.snap1) {
 		t.skip('needs the repository of scenario a');

@@ -475,11 +475,67 @@ window.addEventListener('beforeunload', (e) => {
 setBusy(false);
 renderSnapshots(canWork() ? null : []);
 setState('idle');
+/**
+ * A restore interrupted by a closed tab: offer to resume it (only what the
+ * session lacks is sent) or to roll it back.
+ */
+async function offerInterruptedRestore() {
+	const c = await getClient();
+	const pending = await c.interruptedRestore();
+	if (!pending) {
+		return;
+	}
+	notice('warning', t.restoreInterrupted);
+	const bar = document.createElement('p');
+	const resume = document.createElement('button');
+	resume.type = 'button';
+	resume.className = 'button button-primary';
+	resume.textContent = t.resumeRestore;
+	const discard = document.createElement('button');
+	discard.type = 'button';
+	discard.className = 'button';
+	discard.textContent = t.discardRestore;
+	bar.append(resume, ' ', discard);
+	el.notice.append(bar);
+	const done = () => bar.remove();
+	resume.addEventListener('click', action(async () => {
+		done();
+		notice('warning', t.restoring);
+		const session = await operation('restore', (cl) => cl.resumeRestore(pending));
+		if (session) {
+			state.session = session;
+			try {
+				sessionStorage.setItem(SESSION_STORE, JSON.stringify({ id: session.id, key: session.key }));
+			} catch (e) {
+				// Private mode: the session can still be finished from this page.
+			}
+			const r = session.result || {};
+			const msg = fmt(t.restoreDone, numberFormat.format(num(r.tables)), numberFormat.format(num(r.rows)), numberFormat.format(num(r.files)));
+			notice('warning', msg);
+			announce(msg);
+			el.finish.hidden = false;
+			el.commit.focus();
+		}
+	}));
+	discard.addEventListener('click', action(async () => {
+		done();
+		try {
+			await c.discardRestore(pending);
+			notice('success', t.rolledBack);
+			announce(t.rolledBack);
+		} catch (err) {
+			notice('error', fmt(t.failed, err.message, err.code));
+		}
+	}));
+	resume.focus();
+}
+
 action(async () => {
 	await resumeSession();
 	if (!config.engineReady) {
 		notice('error', t.noEngine);
 	} else {
+		await offerInterruptedRestore();
 		await loadSnapshots();
 	}
 })();

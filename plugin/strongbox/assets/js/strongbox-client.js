@@ -425,6 +425,7 @@ export class StrongboxClient {
 					await this.openRepository(job, destinationId, 'restore');
 					const opened = await this.api('POST', 'restore/sessions', { confirm: 'RESTORE' });
 					session = { id: opened.id, key: opened.key };
+					rememberRestore({ destinationId, snapshot, what, sessionId: opened.id });
 					await this.updateJob(job.id, { log: ['Restore session ' + opened.id + ' opened for snapshot ' + snapshot + '.'] });
 					const result = await this.engine(
 						'restore',
@@ -452,9 +453,11 @@ export class StrongboxClient {
 					});
 					return result;
 				});
+				forgetRestore();
 				return Object.assign(session, { job_id: job.id, result: value });
 			} catch (err) {
 				// Nothing half-done is left behind: the session (if any) is rolled back.
+				forgetRestore();
 				if (session) {
 					try {
 						await this.finishSession(session, 'rollback');
@@ -465,6 +468,80 @@ export class StrongboxClient {
 				throw err;
 			}
 		});
+	}
+
+	/**
+	 * A restore interrupted by a closed tab or a crash: its session is still
+	 * open on the site (the site shows the maintenance page). Returns
+	 * {destinationId, snapshot, what, sessionId} or null.
+	 */
+	async interruptedRestore() {
+		const pending = recallRestore();
+		if (!pending) {
+			return null;
+		}
+		let current = null;
+		try {
+			current = await this.api('GET', 'restore/sessions/current');
+		} catch (e) {
+			current = null;
+		}
+		if (!current || current.id !== pending.sessionId || current.state !== 'open') {
+			forgetRestore();
+			return null;
+		}
+		return pending;
+	}
+
+	/**
+	 * Resumes an interrupted restore: a new session key is issued (the old one
+	 * died with its tab), then only what the session lacks is sent (tables
+	 * without all their rows, files not complete) and everything is swapped in.
+	 * @returns {Promise<object>} session {id, key, job_id, result}, as restore()
+	 */
+	resumeRestore(pending) {
+		return this.exclusive('restore', async () => {
+			const { destinationId, snapshot, what = {}, sessionId } = pending;
+			const rekeyed = await this.api('POST', 'restore/sessions/' + sessionId + '/key');
+			const session = { id: sessionId, key: rekeyed.key };
+			const { job, value } = await this.asJob('restore', destinationId, 'manual', async (job, toJob) => {
+				await this.openRepository(job, destinationId, 'restore');
+				await this.updateJob(job.id, { log: ['Resuming restore session ' + sessionId + ' for snapshot ' + snapshot + '.'] });
+				const result = await this.engine(
+					'restore',
+					[
+						{
+							snapshot,
+							database: what.database !== false,
+							files: what.files !== false,
+							tables: what.tables || null,
+							paths: what.paths || null,
+							sessionId: session.id,
+							sessionKey: session.key,
+							resume: true,
+						},
+					],
+					{ destinationId, jobId: job.id },
+					'restore',
+					toJob
+				);
+				await this.updateJob(job.id, {
+					state: 'succeeded',
+					bytes_done: num(result.bytes),
+					log: ['Resumed: ' + num(result.resumed) + ' tables and files were staged already; restored ' + num(result.tables) + ' tables and ' + num(result.files) + ' files; waiting for commit or roll back.'],
+				});
+				return result;
+			});
+			forgetRestore();
+			return Object.assign(session, { job_id: job.id, result: value });
+		});
+	}
+
+	/** Abandons an interrupted restore: its session is rolled back, the site stays as it was. */
+	async discardRestore(pending) {
+		const rekeyed = await this.api('POST', 'restore/sessions/' + pending.sessionId + '/key');
+		await this.api('DELETE', 'restore/sessions/' + pending.sessionId, undefined, { headers: { 'X-Strongbox-Session-Key': rekeyed.key } });
+		forgetRestore();
 	}
 
 	/** Keeps the restored site: drops the previous tables and files, lifts the maintenance gate. */
@@ -502,5 +579,34 @@ export class StrongboxClient {
 			throw new StrongboxError(data && data.code ? data.code : 'http_' + res.status, data && data.message ? data.message : 'The site answered HTTP ' + res.status + '.', { status: res.status });
 		}
 		return data;
+	}
+}
+
+// A restore in progress, remembered across tabs (localStorage), so a closed tab
+// can be resumed or rolled back from a new one. Holds no key or passphrase.
+const PENDING_RESTORE = 'strongbox.pendingRestore';
+
+function rememberRestore(pending) {
+	try {
+		localStorage.setItem(PENDING_RESTORE, JSON.stringify(pending));
+	} catch (e) {
+		// Private mode: an interrupted restore is then rolled back by its expiry.
+	}
+}
+
+function recallRestore() {
+	try {
+		const p = JSON.parse(localStorage.getItem(PENDING_RESTORE) || 'null');
+		return p && p.sessionId ? p : null;
+	} catch (e) {
+		return null;
+	}
+}
+
+function forgetRestore() {
+	try {
+		localStorage.removeItem(PENDING_RESTORE);
+	} catch (e) {
+		// Nothing stored.
 	}
 }
