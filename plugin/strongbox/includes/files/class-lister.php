@@ -175,12 +175,13 @@ class Lister {
 	}
 
 	/**
-	 * Whether a relative path matches an exclusion pattern.
+	 * Whether a relative path matches an exclusion pattern (the listing skips it, and
+	 * a restore never removes it).
 	 *
 	 * @param string $path Relative path.
 	 * @return bool
 	 */
-	private function is_excluded( $path ) {
+	public function is_excluded( $path ) {
 		foreach ( $this->excludes as $pattern ) {
 			$pattern = (string) $pattern;
 			if ( '' === $pattern ) {

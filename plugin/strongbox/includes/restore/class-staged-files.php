@@ -23,7 +23,9 @@ defined( 'ABSPATH' ) || exit;
  *   swap.log                   what the swap did, appended before each step:
  *                              "D <directory created>" and "F <path>" lines,
  *                              read back by a rollback
- *   old/<sha1 of path>         the previous file, set aside by the swap
+ *   old/<sha1 of path>         the previous file, set aside by the swap (a symbolic
+ *                              link that cannot be renamed there, across file systems,
+ *                              is kept as old/<sha1 of path>.link holding its target)
  *
  * Paths are clean relative paths (Jail::clean), which never hold a newline.
  */
@@ -302,7 +304,7 @@ final class Staged_Files {
 		if ( false === fwrite( $log, 'F ' . $rel . "\n" ) ) { // phpcs:ignore WordPress.WP.AlternativeFunctions
 			return self::write_failed( __( 'Could not record the swap of a file (disk full?).', 'strongbox' ) );
 		}
-		if ( ( is_file( $dest ) || is_link( $dest ) ) && ! self::move( $dest, $old . '/' . $key ) ) {
+		if ( ( is_file( $dest ) || is_link( $dest ) ) && ! self::set_aside( $dest, $old . '/' . $key ) ) {
 			return self::write_failed( __( 'Could not set a file aside before replacing it.', 'strongbox' ) );
 		}
 		if ( ! self::move( $bin, $dest ) ) {
@@ -347,14 +349,72 @@ final class Staged_Files {
 			if ( ! file_exists( $this->dir . '/files/' . $key . '.bin' ) && ( is_file( $dest ) || is_link( $dest ) ) ) {
 				unlink( $dest ); // phpcs:ignore WordPress.WP.AlternativeFunctions
 			}
-			if ( is_file( $aside ) || is_link( $aside ) ) {
-				self::move( $aside, $dest );
-			}
+			self::put_back( $aside, $dest );
 		}
 		fclose( $log ); // phpcs:ignore WordPress.WP.AlternativeFunctions
 		foreach ( array_reverse( $dirs ) as $d ) {
 			@rmdir( $d ); // phpcs:ignore WordPress.PHP.NoSilencedErrors -- only if still empty.
 		}
+	}
+
+	/**
+	 * The list of staged paths (one per line), for the swap's set of kept paths.
+	 *
+	 * @return string
+	 */
+	public function index_file() {
+		return $this->dir . '/files.idx';
+	}
+
+	/**
+	 * Moves a file or symbolic link of the site into the previous-state area. A link
+	 * is renamed, never copied (a copy would follow it); when it cannot be renamed
+	 * (another file system), its target is kept in "<aside>.link" and the link removed.
+	 *
+	 * @param string $abs   File or link in the site.
+	 * @param string $aside Its place in the previous-state area.
+	 * @return bool
+	 */
+	public static function set_aside( $abs, $aside ) {
+		if ( ! is_link( $abs ) ) {
+			return self::move( $abs, $aside );
+		}
+		if ( @rename( $abs, $aside ) ) { // phpcs:ignore WordPress.PHP.NoSilencedErrors,WordPress.WP.AlternativeFunctions
+			return true;
+		}
+		$target = readlink( $abs );
+		if ( false === $target || false === file_put_contents( $aside . '.link', $target ) ) { // phpcs:ignore WordPress.WP.AlternativeFunctions
+			return false;
+		}
+		if ( ! @unlink( $abs ) ) { // phpcs:ignore WordPress.PHP.NoSilencedErrors
+			@unlink( $aside . '.link' ); // phpcs:ignore WordPress.PHP.NoSilencedErrors
+			return false;
+		}
+		return true;
+	}
+
+	/**
+	 * Puts back what set_aside() moved away, if it is still in the previous-state area.
+	 *
+	 * @param string $aside Its place in the previous-state area.
+	 * @param string $dest  Its place in the site.
+	 * @return bool Whether something was put back.
+	 */
+	public static function put_back( $aside, $dest ) {
+		if ( is_file( $aside ) || is_link( $aside ) ) {
+			return self::move( $aside, $dest );
+		}
+		if ( is_file( $aside . '.link' ) ) {
+			$target = (string) file_get_contents( $aside . '.link' ); // phpcs:ignore WordPress.WP.AlternativeFunctions
+			if ( is_link( $dest ) || is_file( $dest ) ) {
+				@unlink( $dest ); // phpcs:ignore WordPress.PHP.NoSilencedErrors
+			}
+			if ( @symlink( $target, $dest ) ) { // phpcs:ignore WordPress.PHP.NoSilencedErrors
+				@unlink( $aside . '.link' ); // phpcs:ignore WordPress.PHP.NoSilencedErrors
+				return true;
+			}
+		}
+		return false;
 	}
 
 	/**
@@ -377,7 +437,8 @@ final class Staged_Files {
 
 	/**
 	 * Renames, or copies to a hidden temporary name beside the target and renames
-	 * (across file systems), so the target appears whole or not at all.
+	 * (across file systems), so the target appears whole or not at all; a copy keeps
+	 * the permission bits and the modification time.
 	 *
 	 * @param string $from Source.
 	 * @param string $to   Target.
@@ -391,7 +452,11 @@ final class Staged_Files {
 		if ( ! @copy( $from, $tmp ) ) { // phpcs:ignore WordPress.PHP.NoSilencedErrors
 			return false;
 		}
-		@chmod( $tmp, 0600 ); // phpcs:ignore WordPress.PHP.NoSilencedErrors
+		$st = @stat( $from ); // phpcs:ignore WordPress.PHP.NoSilencedErrors
+		if ( false !== $st ) {
+			@chmod( $tmp, $st['mode'] & 07777 ); // phpcs:ignore WordPress.PHP.NoSilencedErrors
+			@touch( $tmp, $st['mtime'] ); // phpcs:ignore WordPress.PHP.NoSilencedErrors
+		}
 		if ( ! @rename( $tmp, $to ) ) { // phpcs:ignore WordPress.PHP.NoSilencedErrors,WordPress.WP.AlternativeFunctions
 			@unlink( $tmp ); // phpcs:ignore WordPress.PHP.NoSilencedErrors
 			return false;
