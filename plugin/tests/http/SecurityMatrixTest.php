@@ -53,6 +53,7 @@ class SecurityMatrixTest extends SB_Http_Test_Case {
 			'/restore/sessions/(?P<id>[0-9a-f]{32})/tables/(?P<table>[^/]+)/rows' => array( 'POST', "/restore/sessions/$sid/tables/wp_users/rows", null, "(1)\n" ),
 			'/restore/sessions/(?P<id>[0-9a-f]{32})/files'                        => array( 'PUT', "/restore/sessions/$sid/files?path=x.txt", null, 'data' ),
 			'/restore/sessions/(?P<id>[0-9a-f]{32})/files/batch'                  => array( 'POST', "/restore/sessions/$sid/files/batch", null, "#file {\"path\":\"x.txt\",\"length\":4}\ndata\n#done {}\n" ),
+			'/restore/sessions/(?P<id>[0-9a-f]{32})/files/keep'                   => array( 'POST', "/restore/sessions/$sid/files/keep?roots[]=", null, "wp-config.php\n" ),
 			'/restore/sessions/(?P<id>[0-9a-f]{32})/key'                          => array( 'POST', "/restore/sessions/$sid/key" ),
 			'/restore/sessions/(?P<id>[0-9a-f]{32})/search-replace'               => array( 'POST', "/restore/sessions/$sid/search-replace", array( 'from' => 'a', 'to' => 'b' ) ),
 			'/restore/sessions/(?P<id>[0-9a-f]{32})/swap'                         => array( 'POST', "/restore/sessions/$sid/swap" ),

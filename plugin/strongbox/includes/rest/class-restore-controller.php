@@ -10,6 +10,7 @@ namespace Strongbox\Rest;
 use Strongbox\Capability;
 use Strongbox\Plugin;
 use Strongbox\Restore\File_Batch;
+use Strongbox\Restore\Keep_List;
 use Strongbox\Restore\Session;
 
 defined( 'ABSPATH' ) || exit;
@@ -25,6 +26,9 @@ class Restore_Controller extends Controller {
 
 	/** Content type of a batch of file data. */
 	const FILES_TYPE = 'application/vnd.strongbox.files';
+
+	/** Content type of a list of kept paths. */
+	const KEEP_TYPE = 'text/plain';
 
 	/** Most staged files listed per status page. */
 	const MAX_LIST = 5000;
@@ -101,6 +105,21 @@ class Restore_Controller extends Controller {
 			)
 		);
 		$this->route( $sid . '/files/batch', array( array( 'POST', array( $this, 'add_files' ), array(), $perm ) ) );
+		$this->route(
+			$sid . '/files/keep',
+			array(
+				array(
+					'POST',
+					array( $this, 'keep_files' ),
+					array(
+						'roots'   => array( 'type' => 'array', 'items' => array( 'type' => 'string' ), 'maxItems' => 200 ),
+						'exclude' => array( 'type' => 'array', 'items' => array( 'type' => 'string' ), 'default' => array(), 'maxItems' => 200 ),
+						'reset'   => array( 'type' => 'boolean', 'default' => false ),
+					),
+					$perm,
+				),
+			)
+		);
 		$this->route(
 			$sid . '/search-replace',
 			array(
@@ -339,10 +358,61 @@ class Restore_Controller extends Controller {
 	}
 
 	/**
-	 * `rest_api_init`: for a POST to .../files/batch, keeps WordPress from reading the
-	 * whole body into a string (WP_REST_Server::get_raw_data() reads php://input unless
-	 * $HTTP_RAW_POST_DATA is set): add_files() reads it from php://input in pieces.
-	 * Any other request is left alone.
+	 * POST /restore/sessions/{id}/files/keep?roots[]=&exclude[]=&reset= (body, text/plain:
+	 * the snapshot's files, links and folders under the roots, one relative path per
+	 * line). At swap, every other file or link under the roots is removed (kept aside
+	 * until commit), and the empty folders the list does not name.
+	 *
+	 * @param \WP_REST_Request $request Request.
+	 * @return \WP_REST_Response|\WP_Error
+	 */
+	public function keep_files( \WP_REST_Request $request ) {
+		$s = $this->session( $request, true );
+		if ( is_wp_error( $s ) ) {
+			return $s;
+		}
+		$type = strtolower( trim( explode( ';', (string) $request->get_header( 'Content-Type' ) )[0] ) );
+		if ( self::KEEP_TYPE !== $type ) {
+			return self::error(
+				'strongbox_keep_content_type',
+				/* translators: %s: content type */
+				sprintf( __( 'Send the list of kept files with Content-Type: %s (UTF-8, one path per line).', 'strongbox' ), self::KEEP_TYPE ),
+				415
+			);
+		}
+		$declared = $request->get_header( 'Content-Length' );
+		if ( null !== $declared && (int) $declared > Session::MAX_BODY ) {
+			return self::error( 'strongbox_body_too_large', __( 'The request body is larger than 32 MiB; send the data in smaller pieces.', 'strongbox' ), 413 );
+		}
+		$body   = (string) $request->get_body();
+		$stream = self::$body_deferred && '' === $body ? fopen( 'php://input', 'rb' ) : false; // phpcs:ignore WordPress.WP.AlternativeFunctions -- the body, read in pieces.
+		$pos    = 0;
+		$read   = false !== $stream
+			? static function () use ( $stream ) {
+				$piece = feof( $stream ) ? false : fread( $stream, Keep_List::CHUNK ); // phpcs:ignore WordPress.WP.AlternativeFunctions
+				return false === $piece || '' === $piece ? false : $piece;
+			}
+			: static function () use ( $body, &$pos ) {
+				if ( $pos >= strlen( $body ) ) {
+					return false;
+				}
+				$piece = substr( $body, $pos, Keep_List::CHUNK );
+				$pos  += strlen( $piece );
+				return $piece;
+			};
+		$roots  = $request['roots'];
+		$result = $s->keep_files( $read, null === $roots ? null : (array) $roots, array_map( 'strval', (array) $request['exclude'] ), (bool) $request['reset'], null === $declared ? null : (int) $declared );
+		if ( false !== $stream ) {
+			fclose( $stream ); // phpcs:ignore WordPress.WP.AlternativeFunctions
+		}
+		return self::respond( $result );
+	}
+
+	/**
+	 * `rest_api_init`: for a POST to .../files/batch or .../files/keep, keeps WordPress
+	 * from reading the whole body into a string (WP_REST_Server::get_raw_data() reads
+	 * php://input unless $HTTP_RAW_POST_DATA is set): add_files() and keep_files() read
+	 * it from php://input in pieces. Any other request is left alone.
 	 */
 	public static function defer_batch_body() {
 		global $wp;
@@ -350,7 +420,7 @@ class Restore_Controller extends Controller {
 		if ( 'POST' !== $method || isset( $GLOBALS['HTTP_RAW_POST_DATA'] ) || ! ( $wp instanceof \WP ) || empty( $wp->query_vars['rest_route'] ) || ! is_string( $wp->query_vars['rest_route'] ) ) {
 			return;
 		}
-		if ( ! preg_match( '#^/' . preg_quote( Plugin::REST_NAMESPACE, '#' ) . '/restore/sessions/[0-9a-f]{32}/files/batch/?$#i', $wp->query_vars['rest_route'] ) ) {
+		if ( ! preg_match( '#^/' . preg_quote( Plugin::REST_NAMESPACE, '#' ) . '/restore/sessions/[0-9a-f]{32}/files/(?:batch|keep)/?$#i', $wp->query_vars['rest_route'] ) ) {
 			return;
 		}
 		$GLOBALS['HTTP_RAW_POST_DATA'] = ''; // phpcs:ignore WordPress.WP.GlobalVariablesOverride -- WordPress's own cache of the raw body.
@@ -376,7 +446,13 @@ class Restore_Controller extends Controller {
 	 */
 	public function swap( \WP_REST_Request $request ) {
 		$s = $this->session( $request, true );
-		return is_wp_error( $s ) ? $s : self::respond( $s->swap() );
+		if ( is_wp_error( $s ) ) {
+			return $s;
+		}
+		if ( function_exists( 'set_time_limit' ) ) {
+			@set_time_limit( 0 ); // phpcs:ignore WordPress.PHP.NoSilencedErrors -- may be disabled by the host; the walk of a large site takes time.
+		}
+		return self::respond( $s->swap() );
 	}
 
 	/**

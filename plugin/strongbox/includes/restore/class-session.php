@@ -11,6 +11,7 @@ use Strongbox\Data_Dir;
 use Strongbox\Database\Page_Serializer;
 use Strongbox\Database\Schema;
 use Strongbox\Files\Jail;
+use Strongbox\Files\Lister;
 use Strongbox\Jobs\Repository;
 
 defined( 'ABSPATH' ) || exit;
@@ -35,6 +36,11 @@ defined( 'ABSPATH' ) || exit;
  * secrets, passphrase, file exclusions, schema version) are not rewound by a restore
  * of the options table: the swap copies the live values into the restored table
  * (session option keep_strongbox_settings, default true).
+ *
+ * A full restore also removes what the snapshot does not have: the client sends the
+ * snapshot's paths under the restored roots (keep_files(), Keep_List), and the swap
+ * moves every other file of those roots into the previous-state area (Pruner), so a
+ * rollback puts it back and a commit deletes it.
  */
 final class Session {
 
@@ -108,6 +114,26 @@ final class Session {
 		return self::counters() + array(
 			'keep_settings' => true,
 			'settings_kept' => array(),
+			'prune'         => self::prune_defaults(),
+		);
+	}
+
+	/**
+	 * State of the removal of what the snapshot does not have: nothing asked.
+	 *
+	 * @return array
+	 */
+	private static function prune_defaults() {
+		return array(
+			'roots'         => null,
+			'exclude'       => array(),
+			'lists'         => 0,
+			'next_list'     => 1,
+			'listed'        => 0,
+			'started'       => false,
+			'removed_files' => 0,
+			'removed_dirs'  => 0,
+			'skipped_roots' => array(),
 		);
 	}
 
@@ -148,6 +174,7 @@ final class Session {
 			'maintenance'         => ! isset( $opts['maintenance'] ) || (bool) $opts['maintenance'],
 			'keep_settings'       => ! isset( $opts['keep_strongbox_settings'] ) || (bool) $opts['keep_strongbox_settings'],
 			'settings_kept'       => array(),
+			'prune'               => self::prune_defaults(),
 			'format'              => self::FORMAT,
 			'tables'              => array(),
 			'files_count'         => 0,
@@ -354,6 +381,7 @@ final class Session {
 			'settings_kept'           => array_values( (array) $this->data['settings_kept'] ),
 			'tables'                  => $tables,
 			'files'                   => $this->files_summary(),
+			'prune'                   => $this->prune_summary(),
 			'log'                     => $this->data['log'],
 		);
 	}
@@ -368,6 +396,24 @@ final class Session {
 			'count'    => (int) $this->data['files_count'],
 			'bytes'    => (int) $this->data['files_bytes'],
 			'complete' => (int) $this->data['files_complete'],
+		);
+	}
+
+	/**
+	 * The removal of what the snapshot does not have, as the status shows it.
+	 *
+	 * @return array {roots (null: nothing is removed), exclude, requests, listed, removed_files, removed_dirs, skipped_roots}
+	 */
+	private function prune_summary() {
+		$p = $this->data['prune'] + self::prune_defaults();
+		return array(
+			'roots'         => null === $p['roots'] ? null : array_values( $p['roots'] ),
+			'exclude'       => array_values( $p['exclude'] ),
+			'requests'      => (int) $p['lists'],
+			'listed'        => (int) $p['listed'],
+			'removed_files' => (int) $p['removed_files'],
+			'removed_dirs'  => (int) $p['removed_dirs'],
+			'skipped_roots' => array_values( $p['skipped_roots'] ),
 		);
 	}
 
@@ -691,6 +737,106 @@ final class Session {
 	}
 
 	/**
+	 * Receives part of the list of the snapshot's files, links and folders under the
+	 * restored roots (one path per line): at swap, every other file or link under those
+	 * roots is removed (see Pruner). The roots (and extra exclusion patterns) come with
+	 * the first request; later requests may repeat them, not change them, unless they
+	 * start the list over ($reset). A request adds all its paths or none.
+	 *
+	 * @param callable   $read     Returns the next piece of the body, false at its end.
+	 * @param array|null $roots    Relative folders ('' = the whole site), or null.
+	 * @param array      $exclude  Extra fnmatch patterns of paths never removed.
+	 * @param bool       $reset    Whether this request starts the list over.
+	 * @param int|null   $expected Content-Length, if sent.
+	 * @return array|\WP_Error {listed, bytes, prune}
+	 */
+	public function keep_files( callable $read, $roots, array $exclude, $reset, $expected = null ) {
+		if ( $err = $this->require_state( 'open' ) ) { // phpcs:ignore
+			return $err;
+		}
+		$clean = null;
+		if ( null !== $roots ) {
+			$clean = array();
+			foreach ( (array) $roots as $root ) {
+				$rel = Jail::clean( $root );
+				if ( is_wp_error( $rel ) ) {
+					/* translators: 1: the root as sent, 2: reason */
+					return self::err( 'strongbox_keep_root_invalid', sprintf( __( 'The root "%1$s" is not a relative folder of the site: %2$s', 'strongbox' ), is_string( $root ) ? $root : '', $rel->get_error_message() ) );
+				}
+				$clean[] = $rel;
+			}
+			$clean = self::outermost( $clean );
+		}
+		foreach ( $exclude as $pattern ) {
+			if ( ! is_string( $pattern ) || '' === $pattern || strlen( $pattern ) > 1024 || preg_match( '/[\x00-\x1f\x7f]/', $pattern ) ) {
+				return self::err( 'strongbox_keep_exclude_invalid', __( 'Exclusion patterns must be non-empty single-line strings of at most 1024 bytes.', 'strongbox' ) );
+			}
+		}
+		$p = $this->data['prune'] + self::prune_defaults();
+		if ( $reset ) {
+			$p = array_merge(
+				self::prune_defaults(),
+				array( 'next_list' => $p['next_list'] )
+			);
+		}
+		if ( null === $p['roots'] && ( null === $clean || ! $clean ) ) {
+			return self::err( 'strongbox_keep_roots_required', __( 'Send roots[] (the restored folders, "" for the whole site) with the first list of kept files.', 'strongbox' ) );
+		}
+		if ( null !== $p['roots'] && null !== $clean && $clean !== $p['roots'] ) {
+			return self::err( 'strongbox_keep_roots_mismatch', __( 'These roots differ from those of the first list of kept files; send reset=1 to start the list over.', 'strongbox' ), 409 );
+		}
+		$dir = $this->session_dir();
+		if ( is_wp_error( $dir ) ) {
+			return $dir;
+		}
+		$list   = new Keep_List( $dir );
+		$number = (int) $p['next_list'];
+		$got    = $list->receive( $number, $read, self::MAX_BODY, $expected );
+		$this->data['prune']['next_list'] = $number + 1; // Even a refused request may have used the number.
+		if ( is_wp_error( $got ) ) {
+			$this->touch();
+			return $got;
+		}
+		if ( $reset ) {
+			$list->drop_all_but( $number );
+		}
+		$p['roots']     = null === $p['roots'] ? $clean : $p['roots'];
+		$p['exclude']   = array_values( array_unique( array_merge( $p['exclude'], $exclude ) ) );
+		$p['lists']    += 1;
+		$p['listed']   += $got['paths'];
+		$p['next_list'] = $number + 1;
+		$this->data['prune'] = $p;
+		$this->log( 'kept-files list ' . $number . ': ' . $got['paths'] . ' paths' );
+		$this->touch();
+		return array(
+			'listed' => $got['paths'],
+			'bytes'  => $got['bytes'],
+			'prune'  => $this->prune_summary(),
+		);
+	}
+
+	/**
+	 * Roots without those inside another one, sorted.
+	 *
+	 * @param string[] $roots Clean relative folders.
+	 * @return string[]
+	 */
+	private static function outermost( array $roots ) {
+		$roots = array_values( array_unique( $roots ) );
+		sort( $roots, SORT_STRING );
+		$out = array();
+		foreach ( $roots as $r ) {
+			foreach ( $out as $o ) {
+				if ( '' === $o || 0 === strpos( $r, $o . '/' ) ) {
+					continue 2;
+				}
+			}
+			$out[] = $r;
+		}
+		return $out;
+	}
+
+	/**
 	 * Serialization-safe search and replace over the text columns of the staging tables.
 	 *
 	 * @param string $from Text to find.
@@ -756,9 +902,12 @@ final class Session {
 		if ( ! empty( $this->data['files'] ) ) {
 			return self::outdated();
 		}
-		if ( ! $this->data['tables'] && 0 === (int) $this->data['files_count'] ) {
+		$prunes = null !== $this->data['prune']['roots'];
+		if ( ! $this->data['tables'] && 0 === (int) $this->data['files_count'] && ! $prunes ) {
 			return self::err( 'strongbox_restore_empty', __( 'Nothing was staged: send tables or files before swapping.', 'strongbox' ), 409 );
 		}
+		// The live exclusion patterns (the restored options table may hold others: both apply).
+		$live_excludes = $prunes ? ( new Lister( new Jail() ) )->excludes() : array();
 		$renames = array();
 		foreach ( $this->data['tables'] as $name => &$t ) {
 			$t['existed'] = (bool) $wpdb->get_var( $wpdb->prepare( 'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s', $name ) );
@@ -794,6 +943,9 @@ final class Session {
 		wp_cache_flush(); // What follows reads the restored options.
 
 		$result = $this->swap_files();
+		if ( ! is_wp_error( $result ) ) {
+			$result = $this->prune( $live_excludes );
+		}
 		if ( is_wp_error( $result ) ) {
 			$this->rollback( 'swap failed' );
 			return $result;
@@ -906,6 +1058,39 @@ final class Session {
 	}
 
 	/**
+	 * Moves what the snapshot does not have out of the restored roots (after the staged
+	 * files are in place, so they count as kept).
+	 *
+	 * @param string[] $live_excludes Exclusion patterns in force before the swap.
+	 * @return true|\WP_Error
+	 */
+	private function prune( array $live_excludes ) {
+		$p = $this->data['prune'];
+		if ( null === $p['roots'] ) {
+			return true;
+		}
+		$dir    = $this->session_dir();
+		$staged = $this->staged();
+		if ( is_wp_error( $dir ) || is_wp_error( $staged ) ) {
+			return is_wp_error( $dir ) ? $dir : $staged;
+		}
+		$jail   = new Jail();
+		$set    = ( new Keep_List( $dir ) )->set( array( $staged->index_file() ) );
+		$pruner = new Pruner( $jail, $dir, $set, new Lister( $jail, array_merge( $live_excludes, $p['exclude'] ) ), ! empty( $this->data['overwrite_protected'] ) );
+		unset( $set );
+		$this->data['prune']['started'] = true;
+		$this->save();
+		$result = $pruner->run( $p['roots'] );
+		$counts = $pruner->counts();
+		$this->data['prune']['removed_files'] = $counts['files'];
+		$this->data['prune']['removed_dirs']  = $counts['dirs'];
+		$this->data['prune']['skipped_roots'] = $counts['roots'];
+		$this->log( sprintf( 'removed %d files and %d folders the snapshot does not have', $counts['files'], $counts['dirs'] ) );
+		$this->save();
+		return $result;
+	}
+
+	/**
 	 * Makes the restore final: drops the previous tables and files, lifts the gate.
 	 *
 	 * @return array|\WP_Error
@@ -948,6 +1133,12 @@ final class Session {
 			$this->save();
 		}
 		$jail = new Jail();
+		if ( ! empty( $this->data['prune']['started'] ) ) {
+			$dir = $this->session_dir();
+			if ( ! is_wp_error( $dir ) ) {
+				Pruner::restore( $jail, $dir ); // Undone first: it ran last.
+			}
+		}
 		if ( ! empty( $this->data['files_swapping'] ) ) {
 			$staged = $this->staged();
 			if ( ! is_wp_error( $staged ) ) {
@@ -1022,6 +1213,15 @@ final class Session {
 			$pl_rel = 0 === strpos( realpath( dirname( STRONGBOX_FILE ) ), $site . '/' ) ? substr( realpath( dirname( STRONGBOX_FILE ) ), strlen( $site ) + 1 ) : $plugin;
 		}
 		return 'wp-config.php' === $rel || $rel === $pl_rel || 0 === strpos( $rel, $pl_rel . '/' );
+	}
+
+	/**
+	 * The session's directory in the private directory.
+	 *
+	 * @return string|\WP_Error
+	 */
+	private function session_dir() {
+		return Data_Dir::sub( 'restore/' . $this->data['id'] );
 	}
 
 	/**
