@@ -127,6 +127,18 @@ impl Index {
         self.blobs.get(id)
     }
 
+    /// The bytes of pack `id` that its indexed blobs span (its blobs end
+    /// there; the header follows), or `None` for an unknown pack.
+    pub fn pack_span(&self, id: &Id) -> Option<u64> {
+        self.packs.get(id).map(|entries| {
+            entries
+                .iter()
+                .map(|e| u64::from(e.offset) + u64::from(e.length))
+                .max()
+                .unwrap_or(0)
+        })
+    }
+
     /// Whether blob `id` is stored.
     pub fn has(&self, id: &Id) -> bool {
         self.blobs.contains_key(id)

@@ -67,6 +67,9 @@ pub trait FileSource {
     async fn will_read(&mut self, _files: &[(Vec<Vec<u8>>, u64)]) -> Result<()> {
         Ok(())
     }
+    /// Says that every file will be read (a first backup, or `--force`), so
+    /// a remote source can batch small files across folders.
+    fn will_read_all(&mut self) {}
 }
 
 /// Options of a backup.
@@ -144,6 +147,9 @@ async fn run_locked(
                 Some(f) => Some(repo.read_json_blob::<Tree>(saver.index(), &f.tree).await?),
                 None => None,
             };
+            if parent_tree.is_none() {
+                src.will_read_all();
+            }
             let ctx = WalkCtx {
                 repo,
                 opts,

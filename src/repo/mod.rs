@@ -67,7 +67,17 @@ pub struct Repository {
     pub key_id: Option<Id>,
     /// Where savers compress (browser workers, when set).
     pub offload: Offload,
+    /// The last tree pack read whole (trees are read one by one while
+    /// walking a snapshot; one request per pack instead of per tree).
+    tree_pack: TreePackCache,
 }
+
+/// The last tree pack read whole.
+#[derive(Default)]
+struct TreePackCache(std::sync::Mutex<Option<(Id, std::sync::Arc<Vec<u8>>)>>);
+
+/// Tree packs up to this span are read whole into the cache.
+const TREE_PACK_CACHE_MAX: u64 = 24 * 1024 * 1024;
 
 impl std::fmt::Debug for Repository {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -144,6 +154,7 @@ impl Repository {
             hostname,
             key_id,
             offload: Offload::default(),
+            tree_pack: TreePackCache::default(),
         })
     }
 
@@ -190,6 +201,7 @@ impl Repository {
                 hostname,
                 key_id: None,
                 offload: Offload::default(),
+                tree_pack: TreePackCache::default(),
             });
         }
         let pass = passphrase.ok_or_else(|| {
@@ -211,6 +223,7 @@ impl Repository {
             hostname,
             key_id: Some(key_id),
             offload: Offload::default(),
+            tree_pack: TreePackCache::default(),
         })
     }
 
@@ -378,6 +391,41 @@ impl Repository {
         let loc = index
             .get(id)
             .ok_or_else(|| Error::BlobMissing { id: id.to_hex() })?;
+        if loc.entry.blob_type == BlobType::Tree {
+            if let Some(span) = index
+                .pack_span(&loc.pack)
+                .filter(|s| *s <= TREE_PACK_CACHE_MAX)
+            {
+                let cached = self.tree_pack.0.lock().ok().and_then(|c| {
+                    c.as_ref()
+                        .filter(|(p, _)| *p == loc.pack)
+                        .map(|(_, d)| d.clone())
+                });
+                let data = match cached {
+                    Some(d) => d,
+                    None => {
+                        let d = std::sync::Arc::new(
+                            self.storage
+                                .get_range(FileKind::Pack, &loc.pack.to_hex(), 0, span)
+                                .await?,
+                        );
+                        if let Ok(mut c) = self.tree_pack.0.lock() {
+                            *c = Some((loc.pack, d.clone()));
+                        }
+                        d
+                    }
+                };
+                let start = loc.entry.offset as usize;
+                let end = start + loc.entry.length as usize;
+                let sealed = data.get(start..end).ok_or_else(|| {
+                    Error::malformed(
+                        format!("pack {}", loc.pack),
+                        "shorter than its index says (truncated?)",
+                    )
+                })?;
+                return self.decode_blob(&loc.pack, &loc.entry, sealed).await;
+            }
+        }
         let sealed = self
             .storage
             .get_range(

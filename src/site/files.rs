@@ -88,6 +88,11 @@ pub struct SiteFiles {
     excludes: Vec<String>,
     dirs: Option<HashMap<Vec<u8>, Vec<FileEntry>>>,
     plan: VecDeque<(Vec<u8>, u64)>,
+    /// Every file will be read: batches follow the listing across folders.
+    read_all: bool,
+    /// Files in listing (= walk) order, and where each is in it.
+    order: Vec<(Vec<u8>, u64)>,
+    position: HashMap<Vec<u8>, usize>,
     cache: HashMap<Vec<u8>, Cached>,
     /// Bytes received from the site (file contents).
     pub bytes_received: u64,
@@ -111,6 +116,9 @@ impl SiteFiles {
             excludes,
             dirs: None,
             plan: VecDeque::new(),
+            read_all: false,
+            order: Vec::new(),
+            position: HashMap::new(),
             cache: HashMap::new(),
             bytes_received: 0,
             requests: 0,
@@ -145,6 +153,11 @@ impl SiteFiles {
                 if kind == NodeKind::Dir {
                     dirs.entry(e.path.as_bytes().to_vec()).or_default();
                 }
+                if kind == NodeKind::File {
+                    self.position
+                        .insert(e.path.as_bytes().to_vec(), self.order.len());
+                    self.order.push((e.path.as_bytes().to_vec(), e.size));
+                }
                 dirs.entry(parent).or_default().push(FileEntry {
                     name,
                     kind,
@@ -163,8 +176,49 @@ impl SiteFiles {
         Ok(())
     }
 
-    /// Fetches `first` and the planned small files after it in one request.
+    /// The listed size of `key` if it is due to be read.
+    fn due(&self, key: &[u8]) -> Option<u64> {
+        if self.read_all {
+            return self.position.get(key).map(|&i| self.order[i].1);
+        }
+        self.plan.iter().find(|(p, _)| p == key).map(|(_, s)| *s)
+    }
+
+    /// The small files from `first` on in listing order, across folders
+    /// (every file is read): one batch.
+    fn batch_from_listing(&self, first: &[u8]) -> Vec<(Vec<u8>, u64)> {
+        let Some(&start) = self.position.get(first) else {
+            return Vec::new();
+        };
+        let mut wanted = Vec::new();
+        let mut total = 0u64;
+        for (p, size) in &self.order[start..] {
+            if *size > BATCH_FILE_MAX || self.cache.contains_key(p) {
+                continue;
+            }
+            if wanted.len() >= BATCH_FILES
+                || (!wanted.is_empty() && total + size + SLACK > BATCH_BYTES)
+            {
+                break;
+            }
+            total += size + SLACK;
+            wanted.push((p.clone(), *size));
+        }
+        wanted
+    }
+
+    /// Fetches `first` and the small files due after it in one request.
     async fn fetch_batch(&mut self, first: &[u8]) -> Result<()> {
+        let wanted = if self.read_all {
+            self.batch_from_listing(first)
+        } else {
+            self.batch_from_plan(first)
+        };
+        self.fetch_files(first, wanted).await
+    }
+
+    /// `first` and the planned small files after it (this folder only).
+    fn batch_from_plan(&mut self, first: &[u8]) -> Vec<(Vec<u8>, u64)> {
         // Drop plan entries before `first` (read or skipped already).
         while let Some((p, _)) = self.plan.front() {
             if p.as_slice() == first {
@@ -185,6 +239,10 @@ impl SiteFiles {
             wanted.push((p.clone(), *size));
             self.plan.pop_front();
         }
+        wanted
+    }
+
+    async fn fetch_files(&mut self, first: &[u8], mut wanted: Vec<(Vec<u8>, u64)>) -> Result<()> {
         if wanted.is_empty() {
             wanted.push((first.to_vec(), BATCH_FILE_MAX));
         }
@@ -341,6 +399,10 @@ impl FileSource for SiteFiles {
         Ok(dirs.remove(&join(path)).unwrap_or_default())
     }
 
+    fn will_read_all(&mut self) {
+        self.read_all = true;
+    }
+
     async fn will_read(&mut self, files: &[(Vec<Vec<u8>>, u64)]) -> Result<()> {
         self.plan = files.iter().map(|(p, s)| (join(p), *s)).collect();
         Ok(())
@@ -354,12 +416,7 @@ impl FileSource for SiteFiles {
                     && (offset < c.offset + c.data.len() as u64 || offset >= c.size))
         };
         if !self.cache.get(&key).is_some_and(hit) {
-            let small = offset == 0
-                && self
-                    .plan
-                    .iter()
-                    .find(|(p, _)| *p == key)
-                    .is_some_and(|(_, s)| *s <= BATCH_FILE_MAX);
+            let small = offset == 0 && self.due(&key).is_some_and(|s| s <= BATCH_FILE_MAX);
             if small {
                 self.fetch_batch(&key).await?;
             }

@@ -194,6 +194,10 @@ pub struct SiteRestoreOptions {
     /// already (tables with all their rows, complete files) is not sent
     /// again.
     pub resume: bool,
+    /// Keep files the snapshot does not have (added since). By default a
+    /// files restore mirrors the snapshot: such files are moved aside at
+    /// swap (back on rollback, deleted on commit).
+    pub keep_extra_files: bool,
 }
 
 fn yes() -> bool {
@@ -220,6 +224,9 @@ pub struct SiteRestoreResult {
     pub skipped: Vec<String>,
     /// Tables and files the resumed session held already.
     pub resumed: u64,
+    /// Paths listed as the snapshot's (files elsewhere under the restored
+    /// folders are removed at swap).
+    pub listed: u64,
     /// Requests sent to the site.
     pub requests: u64,
     /// The site's answer to `/swap`.
@@ -328,10 +335,20 @@ pub async fn restore_site(
             .flatten()
             .map(|p| split_path(p))
             .collect::<Result<Vec<_>>>()?;
+        if !opts.keep_extra_files {
+            let roots = match &opts.paths {
+                Some(p) if !p.is_empty() => {
+                    p.iter().map(|r| r.trim_matches('/').to_string()).collect()
+                }
+                _ => vec![String::new()],
+            };
+            target.mirror(roots, opts.resume);
+        }
         let stats =
             restore_cmd::restore_files(repo, &index, &part.tree, &includes, &mut target, progress)
                 .await?;
         target.send_batch().await?;
+        target.send_keep().await?;
         out.files = stats.files;
         out.bytes = stats.bytes;
     }
@@ -340,6 +357,7 @@ pub async fn restore_site(
     }
     out.bytes_to_site = target.bytes_sent;
     out.resumed = target.resumed;
+    out.listed = target.kept;
     out.requests = target.requests;
     out.skipped.extend(target.skipped);
     Ok(out)

@@ -98,6 +98,13 @@ pub struct SiteRestore {
     drop_current: bool,
     staged: Staged,
     table: Option<String>,
+    /// Mirror mode: the roots whose files not in the snapshot are removed
+    /// at swap, and the snapshot's paths not sent yet.
+    keep_roots: Option<Vec<String>>,
+    keep: Vec<u8>,
+    keep_reset: bool,
+    /// Paths listed as the snapshot's (mirror mode).
+    pub kept: u64,
     /// Bytes per request (kept under the site's `post_max_size`).
     pub part_size: usize,
     /// Symlinks the API cannot create, and protected files the session
@@ -130,6 +137,10 @@ impl SiteRestore {
             drop_current: false,
             staged: Staged::default(),
             table: None,
+            keep_roots: None,
+            keep: Vec::new(),
+            keep_reset: false,
+            kept: 0,
             part_size: FILE_PART,
             skipped: Vec::new(),
             resumed: 0,
@@ -201,6 +212,58 @@ impl SiteRestore {
         Ok(&self.staged)
     }
 
+    /// Mirror mode: at swap, files under `roots` (`""`: the whole site)
+    /// that the snapshot does not have are moved aside like replaced files
+    /// (back on rollback, deleted on commit). Every path the restore visits
+    /// is listed to the site; `reset` starts the list over (a resumed
+    /// restore sends it again whole).
+    pub fn mirror(&mut self, roots: Vec<String>, reset: bool) {
+        self.keep_roots = Some(roots);
+        self.keep_reset = reset;
+    }
+
+    async fn list_path(&mut self, path: &[Vec<u8>]) -> Result<()> {
+        if self.keep_roots.is_none() || path.is_empty() {
+            return Ok(());
+        }
+        self.keep.extend_from_slice(&path.join(&b'/'));
+        self.keep.push(b'\n');
+        self.kept += 1;
+        if self.keep.len() >= self.part_size {
+            self.send_keep().await?;
+        }
+        Ok(())
+    }
+
+    /// Sends the listed paths not sent yet (mirror mode).
+    ///
+    /// # Errors
+    /// [`crate::Error::Site`] when the site refuses the list.
+    pub async fn send_keep(&mut self) -> Result<()> {
+        let Some(roots) = self.keep_roots.clone() else {
+            return Ok(());
+        };
+        if self.keep.is_empty() && !self.keep_reset {
+            return Ok(());
+        }
+        let body = std::mem::take(&mut self.keep);
+        let mut query: Vec<(&str, &str)> = roots.iter().map(|r| ("roots[]", r.as_str())).collect();
+        if self.keep_reset {
+            query.push(("reset", "1"));
+        }
+        let route = self.route("files/keep");
+        self.call(
+            Method::POST,
+            &route,
+            &query,
+            "text/plain; charset=utf-8",
+            body,
+        )
+        .await?;
+        self.keep_reset = false;
+        Ok(())
+    }
+
     /// Whether table `name` is staged with exactly `rows` rows already.
     pub fn table_done(&self, name: &str, rows: u64) -> bool {
         self.staged.tables.get(name) == Some(&rows)
@@ -228,6 +291,7 @@ impl SiteRestore {
     /// rolled back.
     pub async fn swap(&mut self) -> Result<serde_json::Value> {
         self.send_batch().await?;
+        self.send_keep().await?;
         let route = self.route("swap");
         let body = self
             .call(Method::POST, &route, &[], "application/json", Vec::new())
@@ -331,12 +395,13 @@ impl RowSink for SiteRestore {
 
 #[async_trait::async_trait(?Send)]
 impl FileTarget for SiteRestore {
-    async fn create_dir(&mut self, _path: &[Vec<u8>]) -> Result<()> {
+    async fn create_dir(&mut self, path: &[Vec<u8>]) -> Result<()> {
         // Folders are created with the files inside them when swapped in.
-        Ok(())
+        self.list_path(path).await
     }
 
     async fn begin_file(&mut self, path: &[Vec<u8>]) -> Result<()> {
+        self.list_path(path).await?;
         let p = join(path);
         self.drop_current = self.staged.files.get(&p) == Some(&true);
         if self.drop_current {
@@ -368,6 +433,7 @@ impl FileTarget for SiteRestore {
     }
 
     async fn symlink(&mut self, path: &[Vec<u8>], _target: &[u8]) -> Result<()> {
+        self.list_path(path).await?;
         self.skipped
             .push(format!("{} (symlink: not restored)", join(path)));
         Ok(())

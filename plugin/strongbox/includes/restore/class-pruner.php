@@ -188,13 +188,19 @@ final class Pruner {
 	}
 
 	/**
-	 * Whether a path is never removed: excluded, the private directory, or protected.
+	 * Whether a path is never removed: excluded, the private directory, protected,
+	 * or named in bytes that are not UTF-8 (the API cannot list or back it up).
 	 *
 	 * @param string $rel Relative path.
 	 * @param string $abs Absolute path.
 	 * @return bool
 	 */
 	private function spared( $rel, $abs ) {
+		// A name that is not UTF-8 cannot travel through the JSON API, so no
+		// snapshot taken through it holds the file: never remove it.
+		if ( ! seems_utf8( $rel ) ) {
+			return true;
+		}
 		return $this->lister->is_excluded( $rel ) || $abs === $this->private_dir || ( ! $this->overwrite_protected && Session::is_protected( $rel ) );
 	}
 
