@@ -8,15 +8,17 @@
  *   new Worker(workerUrl + '?engine=' + encodeURIComponent(engineUrl)
  *              + '&wasm=' + encodeURIComponent(wasmUrl), { type: 'module' })
  * (both parameters are optional: the default is ../engine/ beside this file;
- * `&compress=N` sets the number of compression workers, default: cores - 1, at most 4).
+ * `&compress=N` sets the number of compression workers, default: cores - 1, at most 4;
+ * 0 compresses inline on the engine's own thread).
  *
  * Backups deflate in a pool of compression workers (compress-pool.js, each with
  * its own engine instance) when the engine offers setCompressor; the pool lives
  * for one backup.
  *
  * Messages in:
- *   {type: 'run', id, method, config: {restUrl, nonce, destinationId, jobId}, args: [...]}
+ *   {type: 'run', id, method, config: {restUrl, nonce, destinationId, jobId, compressWorkers}, args: [...]}
  *       method: init | open | backup | snapshots | restore | check.
+ *       compressWorkers (optional, 0-8) overrides `&compress=N` for a backup.
  *       The engine is kept between runs with the same restUrl, destinationId and
  *       jobId (open, then backup, on one engine); another config replaces it.
  *   {type: 'cancel'}          asks the running call to stop (it then fails with code 'cancelled').
@@ -25,6 +27,9 @@
  * Messages out:
  *   {type: 'progress', id, event}     at most about 10 per second (the last one is never lost).
  *   {type: 'result', id, value}
+ *       backup, restore and check results also carry memory_bytes (the engine's
+ *       WebAssembly memory: its high-water mark, it never shrinks) and backups
+ *       compress_workers (the pool size used, 0 = inline).
  *   {type: 'error', id, code, message}
  *       code 'wasm': the engine could not be loaded; 'busy': a call is already running;
  *       'internal': the engine failed unexpectedly (the page should start a new worker);
@@ -51,7 +56,7 @@ let pool = null; // compression workers of the running backup
  * start (one core, or a browser without nested workers): the engine then
  * compresses inline.
  */
-async function startPool() {
+async function startPool(requested) {
 	try {
 		// Same version parameter as this script, so an update reaches the pool too.
 		const url = new URL('./compress-pool.js', self.location.href);
@@ -60,7 +65,8 @@ async function startPool() {
 			url.searchParams.set('ver', ver);
 		}
 		const { createCompressPool, defaultCompressWorkers } = await import(url.href);
-		const size = COMPRESS_WORKERS === null || !Number.isFinite(COMPRESS_WORKERS) ? defaultCompressWorkers() : Math.max(0, Math.min(8, Math.floor(COMPRESS_WORKERS)));
+		const wanted = requested !== undefined && requested !== null && requested !== '' ? Number(requested) : COMPRESS_WORKERS;
+		const size = wanted === null || !Number.isFinite(wanted) ? defaultCompressWorkers() : Math.max(0, Math.min(8, Math.floor(wanted)));
 		if (size < 1 || typeof Worker !== 'function') {
 			return null;
 		}
@@ -268,12 +274,20 @@ async function run(msg) {
 			engine.onProgress(progress);
 		}
 		if (method === 'backup' && typeof engine.setCompressor === 'function') {
-			pool = await startPool();
+			pool = await startPool(config.compressWorkers);
 			engine.setCompressor(pool ? pool.compress : null, pool ? pool.size * 2 : 1);
 		}
-		const value = await engine[method](...args);
+		const value = plain(await engine[method](...args));
+		if (['backup', 'restore', 'check'].includes(method) && value && typeof value === 'object' && !Array.isArray(value)) {
+			if (typeof engine.memoryBytes === 'function') {
+				value.memory_bytes = engine.memoryBytes();
+			}
+			if (method === 'backup') {
+				value.compress_workers = pool ? pool.size : 0;
+			}
+		}
 		progress.flush();
-		self.postMessage({ type: 'result', id, value: plain(value) });
+		self.postMessage({ type: 'result', id, value });
 	} catch (err) {
 		progress.stop();
 		const { code, message } = describe(err);
