@@ -330,19 +330,24 @@ async function restore() {
 	notice('warning', t.restoring);
 	const session = await operation('restore', (c) => c.restore(destination(), target, { database: true, files: true }));
 	if (session) {
-		state.session = session;
-		try {
-			sessionStorage.setItem(SESSION_STORE, JSON.stringify({ id: session.id, key: session.key }));
-		} catch (e) {
-			// Private mode: the session can still be finished from this page.
-		}
-		const r = session.result || {};
-		const msg = fmt(t.restoreDone, numberFormat.format(num(r.tables)), numberFormat.format(num(r.rows)), numberFormat.format(num(r.files)));
-		notice('warning', msg);
-		announce(msg);
-		el.finish.hidden = false;
-		el.commit.focus();
+		restored(session);
 	}
+}
+
+/** A restore is swapped in: keep its session for Commit / Roll back and say what it did. */
+function restored(session) {
+	state.session = session;
+	try {
+		sessionStorage.setItem(SESSION_STORE, JSON.stringify({ id: session.id, key: session.key }));
+	} catch (e) {
+		// Private mode: the session can still be finished from this page.
+	}
+	const r = session.result || {};
+	const msg = fmt(t.restoreDone, numberFormat.format(num(r.tables)), numberFormat.format(num(r.rows)), numberFormat.format(num(r.files)));
+	notice('warning', msg);
+	announce(msg);
+	el.finish.hidden = false;
+	el.commit.focus();
 }
 
 async function finishRestore(action) {
@@ -503,18 +508,7 @@ async function offerInterruptedRestore() {
 		notice('warning', t.restoring);
 		const session = await operation('restore', (cl) => cl.resumeRestore(pending));
 		if (session) {
-			state.session = session;
-			try {
-				sessionStorage.setItem(SESSION_STORE, JSON.stringify({ id: session.id, key: session.key }));
-			} catch (e) {
-				// Private mode: the session can still be finished from this page.
-			}
-			const r = session.result || {};
-			const msg = fmt(t.restoreDone, numberFormat.format(num(r.tables)), numberFormat.format(num(r.rows)), numberFormat.format(num(r.files)));
-			notice('warning', msg);
-			announce(msg);
-			el.finish.hidden = false;
-			el.commit.focus();
+			restored(session);
 		}
 	}));
 	discard.addEventListener('click', action(async () => {

@@ -427,23 +427,7 @@ export class StrongboxClient {
 					session = { id: opened.id, key: opened.key };
 					rememberRestore({ destinationId, snapshot, what, sessionId: opened.id });
 					await this.updateJob(job.id, { log: ['Restore session ' + opened.id + ' opened for snapshot ' + snapshot + '.'] });
-					const result = await this.engine(
-						'restore',
-						[
-							{
-								snapshot,
-								database: what.database !== false,
-								files: what.files !== false,
-								tables: what.tables || null,
-								paths: what.paths || null,
-								sessionId: session.id,
-								sessionKey: session.key,
-							},
-						],
-						{ destinationId, jobId: job.id },
-						'restore',
-						toJob
-					);
+					const result = await this.engineRestore(job, destinationId, snapshot, what, session, false, toJob);
 					// The restored tables may include this jobs table as it was in the
 					// snapshot: the job row can be gone now, so these updates may fail quietly.
 					await this.updateJob(job.id, {
@@ -468,6 +452,21 @@ export class StrongboxClient {
 				throw err;
 			}
 		});
+	}
+
+	/** The engine's restore of `snapshot` into the open `session` (resume: only what it lacks). */
+	engineRestore(job, destinationId, snapshot, what, session, resume, toJob) {
+		const args = {
+			snapshot,
+			database: what.database !== false,
+			files: what.files !== false,
+			tables: what.tables || null,
+			paths: what.paths || null,
+			sessionId: session.id,
+			sessionKey: session.key,
+			resume,
+		};
+		return this.engine('restore', [args], { destinationId, jobId: job.id }, 'restore', toJob);
 	}
 
 	/**
@@ -507,24 +506,7 @@ export class StrongboxClient {
 			const { job, value } = await this.asJob('restore', destinationId, 'manual', async (job, toJob) => {
 				await this.openRepository(job, destinationId, 'restore');
 				await this.updateJob(job.id, { log: ['Resuming restore session ' + sessionId + ' for snapshot ' + snapshot + '.'] });
-				const result = await this.engine(
-					'restore',
-					[
-						{
-							snapshot,
-							database: what.database !== false,
-							files: what.files !== false,
-							tables: what.tables || null,
-							paths: what.paths || null,
-							sessionId: session.id,
-							sessionKey: session.key,
-							resume: true,
-						},
-					],
-					{ destinationId, jobId: job.id },
-					'restore',
-					toJob
-				);
+				const result = await this.engineRestore(job, destinationId, snapshot, what, session, true, toJob);
 				await this.updateJob(job.id, {
 					state: 'succeeded',
 					bytes_done: num(result.bytes),
