@@ -180,10 +180,28 @@ impl SiteDatabase {
             .collect::<Vec<_>>()
             .join(",");
         let w = width.to_string();
-        let url = self.client.url(
-            &Self::route(t, "rows"),
-            &[("width", &w), ("pages", &list), ("snapshot", "false")],
-        )?;
+        let (mut out, _) = self
+            .fetch_rows(t, &[("width", &w), ("pages", &list)], pages)
+            .await?;
+        for p in pages {
+            out.entry(*p).or_default();
+        }
+        Ok(out)
+    }
+
+    /// One `/rows` answer, checked: rows of the `expected` pages by page,
+    /// and the rows of a streamed table. An `#error` line, a row outside a
+    /// section, an unexpected page or an answer without `#done` (cut off)
+    /// is an error, never a short table.
+    async fn fetch_rows(
+        &mut self,
+        t: &TableInfo,
+        query: &[(&str, &str)],
+        expected: &[i64],
+    ) -> Result<Rows> {
+        let mut q: Vec<(&str, &str)> = query.to_vec();
+        q.push(("snapshot", "false"));
+        let url = self.client.url(&Self::route(t, "rows"), &q)?;
         self.requests += 1;
         let resp = self
             .client
@@ -191,54 +209,75 @@ impl SiteDatabase {
             .await?;
         let body = SiteClient::body("db rows", resp).await?;
         self.bytes_received += body.len() as u64;
-        let mut out: HashMap<i64, Vec<u8>> = pages.iter().map(|&p| (p, Vec::new())).collect();
-        let mut current: Option<i64> = None;
-        let mut done = false;
-        for line in body.split_inclusive(|&b| b == b'\n') {
-            if line.first() == Some(&b'(') {
-                match current.and_then(|p| out.get_mut(&p)) {
-                    Some(buf) => buf.extend_from_slice(line),
-                    None => {
-                        return Err(Error::malformed(
-                            format!("rows of table {}", t.name),
-                            "a row outside any page",
-                        ))
-                    }
-                }
-            } else if let Some(rest) = line.strip_prefix(b"#page ") {
-                let v: serde_json::Value = serde_json::from_slice(rest)
-                    .map_err(|e| Error::malformed("a #page line", e.to_string()))?;
-                let p = v["p"]
-                    .as_str()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| v["p"].to_string())
-                    .parse::<i64>()
-                    .map_err(|e| Error::malformed("a #page line", e.to_string()))?;
-                current = Some(p);
-            } else if line.starts_with(b"#page-end") {
-                current = None;
-            } else if let Some(rest) = line.strip_prefix(b"#error ") {
-                let v: serde_json::Value = serde_json::from_slice(rest).unwrap_or_default();
-                return Err(Error::Site {
-                    what: format!("rows of table {}", t.name),
-                    status: 200,
-                    code: v["code"].as_str().unwrap_or("strongbox_db_error").into(),
-                    message: v["message"].as_str().unwrap_or_default().into(),
-                });
-            } else if line.starts_with(b"#done") {
-                done = true;
-            }
-        }
-        if !done {
-            return Err(Error::Site {
-                what: format!("rows of table {}", t.name),
-                status: 200,
-                code: "network".into(),
-                message: "the answer was cut off before its end; retry".into(),
-            });
-        }
-        Ok(out)
+        parse_rows(&body, &t.name, expected)
     }
+}
+
+/// Rows of a `/rows` answer: by page, and a streamed table's.
+type Rows = (HashMap<i64, Vec<u8>>, Vec<u8>);
+
+/// Where the rows of a `/rows` answer go.
+enum Section {
+    None,
+    Page(i64),
+    Stream,
+}
+
+/// Splits a `/rows` answer (plugin/README.md, "Rows response framing").
+fn parse_rows(body: &[u8], table: &str, expected: &[i64]) -> Result<Rows> {
+    let what = || format!("rows of table {table}");
+    let mut pages: HashMap<i64, Vec<u8>> = HashMap::new();
+    let mut stream = Vec::new();
+    let mut section = Section::None;
+    let mut done = false;
+    for line in body.split_inclusive(|&b| b == b'\n') {
+        if line.first() == Some(&b'(') {
+            match section {
+                Section::Page(p) => pages.entry(p).or_default().extend_from_slice(line),
+                Section::Stream => stream.extend_from_slice(line),
+                Section::None => return Err(Error::malformed(what(), "a row outside any page")),
+            }
+        } else if let Some(rest) = line.strip_prefix(b"#page ") {
+            let v: serde_json::Value = serde_json::from_slice(rest)
+                .map_err(|e| Error::malformed("a #page line", e.to_string()))?;
+            let p = v["p"]
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| v["p"].to_string())
+                .parse::<i64>()
+                .map_err(|e| Error::malformed("a #page line", e.to_string()))?;
+            if !expected.contains(&p) {
+                return Err(Error::malformed(
+                    what(),
+                    format!("page {p} was not asked for"),
+                ));
+            }
+            section = Section::Page(p);
+        } else if line.starts_with(b"#stream ") {
+            section = Section::Stream;
+        } else if line.starts_with(b"#page-end") || line.starts_with(b"#stream-end") {
+            section = Section::None;
+        } else if let Some(rest) = line.strip_prefix(b"#error ") {
+            let v: serde_json::Value = serde_json::from_slice(rest).unwrap_or_default();
+            return Err(Error::Site {
+                what: what(),
+                status: 200,
+                code: v["code"].as_str().unwrap_or("strongbox_db_error").into(),
+                message: v["message"].as_str().unwrap_or_default().into(),
+            });
+        } else if line.starts_with(b"#done") {
+            done = true;
+        }
+    }
+    if !done {
+        return Err(Error::Site {
+            what: what(),
+            status: 200,
+            code: "network".into(),
+            message: "the answer was cut off before its end; retry".into(),
+        });
+    }
+    Ok((pages, stream))
 }
 
 #[async_trait::async_trait(?Send)]
@@ -432,18 +471,9 @@ impl DbSource for SiteDatabase {
 
     async fn read_stream(&mut self, t: &TableInfo, offset: u64, _limit: u64) -> Result<Vec<u8>> {
         if offset == 0 {
-            let url = self.client.url(
-                &Self::route(t, "rows"),
-                &[("raw", "1"), ("snapshot", "false")],
-            )?;
-            self.requests += 1;
-            let resp = self
-                .client
-                .send("db rows", self.client.request(Method::GET, url))
-                .await?;
-            let body = SiteClient::body("db rows", resp).await?;
-            self.bytes_received += body.len() as u64;
-            self.streamed = Some((t.name.clone(), body));
+            // Not `raw`: the control lines prove the answer is complete.
+            let (_, rows) = self.fetch_rows(t, &[], &[]).await?;
+            self.streamed = Some((t.name.clone(), rows));
         }
         match self.streamed.take() {
             Some((name, body)) if name == t.name && offset == 0 => Ok(body),
@@ -455,5 +485,24 @@ impl DbSource for SiteDatabase {
         self.manifest = None;
         self.ahead.clear();
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_answers_are_checked() {
+        let ok = b"#export {}\n#table {}\n#page {\"p\":\"3\"}\n(1,'a')\n(2,'b')\n#page-end {}\n#done {}\n";
+        let (pages, _) = parse_rows(ok, "t", &[3]).unwrap();
+        assert_eq!(pages[&3], b"(1,'a')\n(2,'b')\n");
+        let stream = b"#stream {\"table\":\"t\"}\n(1)\n#stream-end {}\n#done {}\n";
+        assert_eq!(parse_rows(stream, "t", &[]).unwrap().1, b"(1)\n");
+        // Cut off, an error line, a stray row, a page not asked for.
+        assert!(parse_rows(b"#stream {}\n(1)\n", "t", &[]).is_err());
+        assert!(parse_rows(b"#stream {}\n(1)\n#error {\"code\":\"x\"}\n", "t", &[]).is_err());
+        assert!(parse_rows(b"(1)\n#done {}\n", "t", &[]).is_err());
+        assert!(parse_rows(b"#page {\"p\":\"9\"}\n(1)\n#done {}\n", "t", &[3]).is_err());
     }
 }
