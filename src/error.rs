@@ -83,6 +83,11 @@ pub enum Error {
     #[error("the repository is locked by {holder} since {since}; if that process is gone, run `strongbox unlock` (locks older than 30 minutes are stale and removed automatically)")]
     Locked { holder: String, since: String },
 
+    /// This process's own lock went stale (not refreshed for longer than
+    /// the stale limit), so a prune may have run meanwhile.
+    #[error("this {operation}'s lock was not refreshed for {minutes} minutes (the computer slept, the tab was frozen, or the storage was unreachable), so another process may have removed data it relies on; it stopped before writing anything that could refer to such data. Run it again")]
+    LockExpired { operation: String, minutes: i64 },
+
     /// A snapshot id or prefix matches nothing or several snapshots.
     #[error("snapshot {0}")]
     Snapshot(String),

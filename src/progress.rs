@@ -11,6 +11,8 @@ pub enum Phase {
     Restore,
     /// Verifying.
     Check,
+    /// Removing unreferenced data.
+    Prune,
 }
 
 impl Phase {
@@ -21,6 +23,7 @@ impl Phase {
             Phase::Database => "database",
             Phase::Restore => "restore",
             Phase::Check => "check",
+            Phase::Prune => "prune",
         }
     }
 }

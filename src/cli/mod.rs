@@ -92,6 +92,10 @@ enum Command {
         /// Object id or prefix (snapshots also take `latest`)
         id: Option<String>,
     },
+    /// Remove snapshots by a retention policy (restic's --keep-* semantics; the data stays until prune)
+    Forget(ForgetArgs),
+    /// Remove data no snapshot references (repacks partly used packs)
+    Prune(PruneArgs),
     /// Repository size and deduplication
     Stats,
     /// Manage passphrases
@@ -210,6 +214,12 @@ struct BackupArgs {
     /// With --site: leave out the database
     #[arg(long, requires = "site")]
     no_site_db: bool,
+    /// Record this time (RFC 3339, for example 2026-11-25T15:00:00Z) as the snapshot's, instead of now
+    #[arg(long)]
+    time: Option<chrono::DateTime<chrono::Utc>>,
+    /// Wait up to this many seconds for a conflicting lock (a prune) to go away
+    #[arg(long, value_name = "SECONDS")]
+    retry_lock: Option<u64>,
 }
 
 #[derive(Args)]
@@ -243,6 +253,111 @@ struct CheckArgs {
     /// Read a subset: n/m (for example 1/7) or a percentage (10%)
     #[arg(long)]
     read_data_subset: Option<String>,
+}
+
+#[derive(Args)]
+struct ForgetArgs {
+    /// Keep the newest N snapshots (-1: all)
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+    keep_last: i32,
+    /// Keep the newest snapshot of each of the last N hours that have one
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+    keep_hourly: i32,
+    /// ... of each of the last N days
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+    keep_daily: i32,
+    /// ... of each of the last N ISO weeks
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+    keep_weekly: i32,
+    /// ... of each of the last N months
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+    keep_monthly: i32,
+    /// ... of each of the last N years
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+    keep_yearly: i32,
+    /// Keep every snapshot within this duration of the newest (for example 7d, 1y6m, 36h)
+    #[arg(long, default_value = "")]
+    keep_within: String,
+    /// Only say what would be removed
+    #[arg(short = 'n', long)]
+    dry_run: bool,
+    /// Run prune afterwards when snapshots were removed
+    #[arg(long)]
+    prune: bool,
+    /// With --prune: see `prune --max-unused`
+    #[arg(long, default_value = "5%")]
+    max_unused: String,
+    /// Wait up to this many seconds for other processes' locks to go away
+    #[arg(long, value_name = "SECONDS")]
+    retry_lock: Option<u64>,
+}
+
+#[derive(Args)]
+struct PruneArgs {
+    /// Unused space tolerated in kept packs, as a percentage of the used data ("5%"); "0%" repacks every partly used pack, "100%" never repacks
+    #[arg(long, default_value = "5%")]
+    max_unused: String,
+    /// Only say what would be removed
+    #[arg(short = 'n', long)]
+    dry_run: bool,
+    /// Wait up to this many seconds for other processes' locks to go away
+    #[arg(long, value_name = "SECONDS")]
+    retry_lock: Option<u64>,
+}
+
+fn parse_percent(s: &str) -> Result<f64> {
+    let v: f64 = s
+        .trim()
+        .trim_end_matches('%')
+        .trim()
+        .parse()
+        .map_err(|_| anyhow!("--max-unused {s:?}: give a percentage such as 5%"))?;
+    if !(0.0..=100.0).contains(&v) {
+        bail!("--max-unused {s:?}: give a percentage between 0% and 100%");
+    }
+    Ok(v)
+}
+
+async fn run_prune(
+    cli: &Cli,
+    repo: &Repository,
+    opts: &commands::prune::PruneOptions,
+    show_bar: bool,
+    cancel: Arc<AtomicBool>,
+) -> Result<commands::prune::PruneReport> {
+    let bar = progress::Bar::new(show_bar, cancel);
+    let report = commands::prune::run(repo, opts, &bar).await;
+    bar.finish();
+    let r = report?;
+    if !cli.json {
+        let verb = if r.dry_run { "would" } else { "did" };
+        println!(
+            "{} snapshots; {} packs, {} in all: {} in use, {} unused",
+            r.snapshots,
+            r.packs_total,
+            human(r.bytes_total),
+            human(r.bytes_used),
+            human(r.bytes_unused)
+        );
+        println!(
+            "prune {verb} delete {} unused packs and {} packs no index names, repack {} partly used packs, and free {}",
+            r.packs_deleted,
+            r.packs_unindexed,
+            r.packs_repacked,
+            human(r.bytes_freed)
+        );
+        if !r.dry_run && r.packs_written > 0 {
+            println!(
+                "  wrote {} new packs ({}), {} index files replaced by {}",
+                r.packs_written,
+                human(r.bytes_written),
+                r.index_files_replaced,
+                r.index_files_written
+            );
+        }
+        println!("  unused data left: {}", human(r.bytes_unused_after));
+    }
+    Ok(r)
 }
 
 #[derive(Subcommand)]
@@ -507,6 +622,8 @@ async fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<u8> {
                 database: !a.no_site_db,
                 trigger: a.trigger.clone(),
                 excludes: a.exclude.clone(),
+                time: a.time,
+                lock_wait_secs: a.retry_lock.unwrap_or(0),
             };
             let bar = progress::Bar::new(show_bar, cancel);
             let res = strongbox::site::backup_site(&repo, &client, &opts, &bar).await;
@@ -557,6 +674,8 @@ async fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<u8> {
                 excludes: a.exclude.clone(),
                 parent: a.parent.clone(),
                 force: a.force,
+                time: a.time,
+                lock_wait: a.retry_lock.map(std::time::Duration::from_secs),
             };
             let bar = progress::Bar::new(show_bar, cancel);
             let res = commands::backup::run(
@@ -808,6 +927,54 @@ async fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<u8> {
             }
             Ok(0)
         }
+        Command::Forget(a) => {
+            let repo = open_repo(&cli).await?;
+            let policy = commands::forget::Policy {
+                keep_last: a.keep_last,
+                keep_hourly: a.keep_hourly,
+                keep_daily: a.keep_daily,
+                keep_weekly: a.keep_weekly,
+                keep_monthly: a.keep_monthly,
+                keep_yearly: a.keep_yearly,
+                keep_within: a.keep_within.clone(),
+            };
+            let wait = a.retry_lock.map(std::time::Duration::from_secs);
+            let report =
+                commands::forget::run(&repo, &policy, chrono::Utc::now(), a.dry_run, wait).await?;
+            let pruned = if a.prune && !a.dry_run && !report.removed.is_empty() {
+                let opts = commands::prune::PruneOptions {
+                    max_unused_percent: parse_percent(&a.max_unused)?,
+                    dry_run: false,
+                    lock_wait: wait,
+                };
+                if !cli.json {
+                    print_forget(&report);
+                }
+                Some(run_prune(&cli, &repo, &opts, show_bar, cancel).await?)
+            } else {
+                if !cli.json {
+                    print_forget(&report);
+                }
+                None
+            };
+            if cli.json {
+                out_json(&serde_json::json!({"forget": report, "prune": pruned}))?;
+            }
+            Ok(0)
+        }
+        Command::Prune(a) => {
+            let repo = open_repo(&cli).await?;
+            let opts = commands::prune::PruneOptions {
+                max_unused_percent: parse_percent(&a.max_unused)?,
+                dry_run: a.dry_run,
+                lock_wait: a.retry_lock.map(std::time::Duration::from_secs),
+            };
+            let report = run_prune(&cli, &repo, &opts, show_bar, cancel).await?;
+            if cli.json {
+                out_json(&report)?;
+            }
+            Ok(0)
+        }
         Command::Unlock { remove_all } => {
             let repo = open_repo(&cli).await?;
             let n = strongbox::repo::lock::remove_locks(&repo, *remove_all).await?;
@@ -815,6 +982,33 @@ async fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<u8> {
             Ok(0)
         }
     }
+}
+
+fn print_forget(r: &commands::forget::ForgetReport) {
+    println!("policy: {}", r.policy);
+    let mut group = "";
+    for d in &r.decisions {
+        if d.group != group {
+            group = &d.group;
+            println!("{group}");
+        }
+        println!(
+            "  {}  {}  {}",
+            d.id.short(),
+            d.time.format("%Y-%m-%d %H:%M:%S"),
+            if d.keep {
+                format!("keep ({})", d.reasons.join(", "))
+            } else {
+                "remove".to_string()
+            }
+        );
+    }
+    println!(
+        "{} {} snapshots, {} kept",
+        if r.dry_run { "would remove" } else { "removed" },
+        r.removed.len(),
+        r.kept
+    );
 }
 
 async fn restore(

@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use futures::future::LocalBoxFuture;
 
 use crate::chunker::Chunker;
@@ -88,6 +88,11 @@ pub struct BackupOptions {
     pub parent: Option<String>,
     /// Read every file even when unchanged.
     pub force: bool,
+    /// The snapshot's time instead of the clock's (restic's `--time`): a
+    /// scheduled job records the time its site scheduled it at.
+    pub time: Option<DateTime<Utc>>,
+    /// Wait this long for a conflicting lock (a prune) to go away.
+    pub lock_wait: Option<std::time::Duration>,
 }
 
 /// Figures the walk collects.
@@ -114,7 +119,7 @@ pub async fn run(
             "nothing to back up: give files, a database, or both".into(),
         ));
     }
-    let lock = Lock::acquire(repo, false, "backup").await?;
+    let lock = Lock::take(repo, false, "backup", opts.lock_wait).await?;
     let result = run_locked(repo, files, db, opts, progress, &lock).await;
     let released = lock.release(repo).await;
     let out = result?;
@@ -210,9 +215,13 @@ async fn run_locked(
     stats.bytes_new = save.bytes_new;
     stats.bytes_stored = save.bytes_stored;
     stats.duration_ms = (end - start).num_milliseconds().max(0) as u64;
+    let (time, end_time) = match opts.time {
+        Some(t) => (t, t + (end - start)),
+        None => (start, end),
+    };
     let snap = Snapshot {
-        time: start,
-        end_time: Some(end),
+        time,
+        end_time: Some(end_time),
         hostname: repo.hostname.clone(),
         trigger: if opts.trigger.is_empty() {
             "cli".into()
@@ -227,6 +236,9 @@ async fn run_locked(
         stats,
         warnings: walk.warnings,
     };
+    // The snapshot refers to blobs found in the index loaded at the start:
+    // only while this backup's lock is live can no prune have removed them.
+    lock.refresh(repo).await?;
     let id = repo.save_json(FileKind::Snapshot, &snap).await?;
     Ok((id, snap))
 }

@@ -320,9 +320,9 @@ fn mark_pack(index: &Index, pack: &Id, out: &mut HashSet<Id>) {
 }
 
 /// What one tree references: its subtrees and its files' content.
-type TreeRefs = std::result::Result<(Vec<Id>, Vec<Id>), String>;
+pub(crate) type TreeRefs = std::result::Result<(Vec<Id>, Vec<Id>), String>;
 
-async fn collect_refs(
+pub(crate) async fn collect_refs(
     repo: &Repository,
     index: &Index,
     s: &Snapshot,

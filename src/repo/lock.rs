@@ -118,13 +118,65 @@ impl Lock {
         Ok(())
     }
 
+    /// Takes a lock like [`Lock::acquire`], waiting up to `wait` for a
+    /// conflicting lock to go away (checking again every few seconds).
+    ///
+    /// # Errors
+    /// [`Error::Locked`] when the conflict outlasts `wait`; storage errors.
+    pub async fn acquire_waiting(
+        repo: &Repository,
+        exclusive: bool,
+        operation: &str,
+        wait: std::time::Duration,
+    ) -> Result<Lock> {
+        let start = Utc::now();
+        let mut delay = std::time::Duration::from_secs(2);
+        loop {
+            match Self::acquire(repo, exclusive, operation).await {
+                Err(Error::Locked { .. })
+                    if (Utc::now() - start).to_std().unwrap_or_default() + delay <= wait =>
+                {
+                    crate::storage::retry::sleep(delay).await;
+                    delay = (delay * 2).min(std::time::Duration::from_secs(30));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// [`Lock::acquire`] without `wait`, [`Lock::acquire_waiting`] with it.
+    ///
+    /// # Errors
+    /// As those.
+    pub async fn take(
+        repo: &Repository,
+        exclusive: bool,
+        operation: &str,
+        wait: Option<std::time::Duration>,
+    ) -> Result<Lock> {
+        match wait {
+            Some(w) => Self::acquire_waiting(repo, exclusive, operation, w).await,
+            None => Self::acquire(repo, exclusive, operation).await,
+        }
+    }
+
     /// Refreshes the lock when it is older than [`REFRESH_AFTER_SECS`].
     ///
     /// # Errors
+    /// [`Error::LockExpired`] when the lock is already stale: another
+    /// process may have treated it as dead and deleted data (a prune), so
+    /// the holder must not write anything that refers to existing data.
     /// Storage errors.
     pub async fn refresh(&self, repo: &Repository) -> Result<()> {
         let now = Utc::now();
-        if (now - self.time.get()).num_seconds() < REFRESH_AFTER_SECS {
+        let age = (now - self.time.get()).num_seconds();
+        if age > STALE_AFTER_SECS - 60 {
+            return Err(Error::LockExpired {
+                operation: self.file.operation.clone(),
+                minutes: age / 60,
+            });
+        }
+        if age < REFRESH_AFTER_SECS {
             return Ok(());
         }
         let mut file = self.file.clone();
@@ -133,6 +185,14 @@ impl Lock {
         let old = self.id.replace(id);
         self.time.set(now);
         repo.storage.delete(FileKind::Lock, &old.to_hex()).await
+    }
+
+    /// Pretends the lock was last refreshed `secs` earlier (tests of the
+    /// stale-lock rules; no effect on the stored object).
+    #[doc(hidden)]
+    pub fn backdate(&self, secs: i64) {
+        self.time
+            .set(self.time.get() - chrono::TimeDelta::seconds(secs));
     }
 
     /// Removes the lock.

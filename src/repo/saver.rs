@@ -380,6 +380,11 @@ impl<'r> Saver<'r> {
         if self.unindexed.is_empty() {
             return Ok(());
         }
+        // An index file makes packs visible to every later reader: never
+        // after this process's lock went stale (a prune may have run).
+        if let Some(lock) = self.lock {
+            lock.refresh(self.repo).await?;
+        }
         let file = IndexFile {
             supersedes: Vec::new(),
             packs: std::mem::take(&mut self.unindexed),
@@ -394,13 +399,23 @@ impl<'r> Saver<'r> {
     ///
     /// # Errors
     /// Storage errors.
-    pub async fn finish(mut self) -> Result<(Index, SaveStats)> {
+    pub async fn finish(self) -> Result<(Index, SaveStats)> {
+        let (index, stats, _) = self.finish_with_index_files().await?;
+        Ok((index, stats))
+    }
+
+    /// As [`Saver::finish`], also naming the index files this saver wrote
+    /// (prune supersedes them with its own).
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub async fn finish_with_index_files(mut self) -> Result<(Index, SaveStats, Vec<Id>)> {
         while !self.pending.is_empty() {
             self.settle_one().await?;
         }
         self.flush(BlobType::Data).await?;
         self.flush(BlobType::Tree).await?;
         self.write_index().await?;
-        Ok((self.index, self.stats))
+        Ok((self.index, self.stats, self.written_index))
     }
 }

@@ -108,6 +108,10 @@ pub struct SiteBackupOptions {
     pub trigger: String,
     /// Extra exclusion patterns for files.
     pub excludes: Vec<String>,
+    /// The snapshot's time (a scheduled job: the site's clock), else now.
+    pub time: Option<chrono::DateTime<chrono::Utc>>,
+    /// Seconds to wait for a conflicting lock (a prune) to go away.
+    pub lock_wait_secs: u64,
 }
 
 /// Traffic of a site backup.
@@ -144,6 +148,9 @@ pub async fn backup_site(
             opts.trigger.clone()
         },
         site: Some(facts.info()),
+        time: opts.time,
+        lock_wait: (opts.lock_wait_secs > 0)
+            .then(|| std::time::Duration::from_secs(opts.lock_wait_secs)),
         ..BackupOptions::default()
     };
     let result = backup_cmd::run(
