@@ -127,6 +127,36 @@ pub enum Error {
 }
 
 impl Error {
+    /// A stable short code for programs (the browser engine's error codes,
+    /// the runners' job results): `wrong_password`, `no_repository`,
+    /// `exists`, `cancelled`, `locked`, `lock_expired`, `cors`, `storage`,
+    /// `site`, `corrupt`, `error`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::WrongPassphrase => "wrong_password",
+            Error::NoRepository { .. } => "no_repository",
+            Error::RepositoryExists { .. } => "exists",
+            Error::Cancelled => "cancelled",
+            Error::Locked { .. } => "locked",
+            Error::LockExpired { .. } => "lock_expired",
+            Error::Storage {
+                status: None,
+                message,
+                ..
+            } if message.contains("CORS rule") => "cors",
+            Error::Storage { .. } | Error::AccessDenied { .. } | Error::NotFound { .. } => {
+                "storage"
+            }
+            Error::Site { .. } => "site",
+            Error::HashMismatch { .. }
+            | Error::Decrypt { .. }
+            | Error::Malformed { .. }
+            | Error::BlobMissing { .. }
+            | Error::BlobMismatch { .. } => "corrupt",
+            _ => "error",
+        }
+    }
+
     /// Shorthand for [`Error::Malformed`].
     pub fn malformed(what: impl Into<String>, reason: impl std::fmt::Display) -> Self {
         Error::Malformed {

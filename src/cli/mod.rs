@@ -101,6 +101,8 @@ enum Command {
     /// Manage passphrases
     #[command(subcommand)]
     Key(KeyCmd),
+    /// Run the site's due jobs (scheduled backups, checks, prunes, drills) unattended
+    Agent(AgentArgs),
     /// Remove stale locks (or all with --remove-all)
     Unlock {
         /// Also remove locks that look alive
@@ -303,6 +305,25 @@ struct PruneArgs {
     /// Wait up to this many seconds for other processes' locks to go away
     #[arg(long, value_name = "SECONDS")]
     retry_lock: Option<u64>,
+}
+
+#[derive(Args)]
+struct AgentArgs {
+    /// The WordPress site (`https://shop.example`); the Application Password comes from STRONGBOX_SITE_USER and STRONGBOX_SITE_PASSWORD
+    #[arg(long, env = "STRONGBOX_SITE")]
+    site: String,
+    /// Run what is due now, then exit (for cron or a systemd timer); without it the agent keeps polling
+    #[arg(long)]
+    once: bool,
+    /// Seconds between polls when nothing is due
+    #[arg(long, default_value_t = 60)]
+    poll: u64,
+    /// Only these job types (backup, check, prune, drill); default all
+    #[arg(long = "type", value_delimiter = ',')]
+    types: Vec<String>,
+    /// This runner's name as the site shows it (default agent@<hostname>)
+    #[arg(long)]
+    runner_id: Option<String>,
 }
 
 fn parse_percent(s: &str) -> Result<f64> {
@@ -975,12 +996,102 @@ async fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<u8> {
             }
             Ok(0)
         }
+        Command::Agent(a) => agent(&cli, a, cancel).await,
         Command::Unlock { remove_all } => {
             let repo = open_repo(&cli).await?;
             let n = strongbox::repo::lock::remove_locks(&repo, *remove_all).await?;
             println!("removed {n} locks");
             Ok(0)
         }
+    }
+}
+
+async fn agent(cli: &Cli, a: &AgentArgs, cancel: Arc<AtomicBool>) -> Result<u8> {
+    use strongbox::site::runner::{self, JobProgress, RunnerInfo};
+    let client = Arc::new(site_client(&a.site)?);
+    let runner = RunnerInfo {
+        id: a
+            .runner_id
+            .clone()
+            .unwrap_or_else(|| format!("agent@{}", strongbox::repo::local_hostname())),
+        kind: "agent".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    };
+    let mut failed = 0u32;
+    let mut ran = 0u32;
+    loop {
+        if cancel.load(Ordering::Relaxed) {
+            break;
+        }
+        let claim = runner::claim(&client, &runner, &a.types)
+            .await
+            .with_context(|| format!("asking {} for due jobs", a.site))?;
+        let (Some(job), Some(lease)) = (claim.job, claim.lease) else {
+            if a.once {
+                break;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(std::time::Duration::from_secs(a.poll.max(5))) => {}
+                _ = wait_cancel(cancel.clone()) => break,
+            }
+            continue;
+        };
+        let now = claim.now.unwrap_or_else(chrono::Utc::now);
+        if !cli.quiet {
+            eprintln!(
+                "job {}: {} ({}) for destination {}",
+                job.id,
+                job.job_type,
+                job.trigger,
+                job.destination_id.as_deref().unwrap_or("-")
+            );
+        }
+        let progress = JobProgress::default();
+        let outcome = {
+            let work = runner::run_and_report(&client, &job, &lease, now, &progress);
+            tokio::pin!(work);
+            loop {
+                tokio::select! {
+                    r = &mut work => break r,
+                    _ = wait_cancel(cancel.clone()), if !progress.cancelled_flag() => progress.stop(),
+                }
+            }
+        };
+        let outcome = outcome.with_context(|| format!("reporting job {} to the site", job.id))?;
+        ran += 1;
+        if outcome.state != "succeeded" {
+            failed += 1;
+        }
+        if cli.json {
+            out_json(
+                &serde_json::json!({"job": job.id, "type": job.job_type, "outcome": outcome}),
+            )?;
+        } else {
+            println!(
+                "job {} {}: {}{}",
+                job.id,
+                job.job_type,
+                outcome.state,
+                outcome
+                    .error_message
+                    .as_deref()
+                    .map(|m| format!(" ({m})"))
+                    .unwrap_or_default()
+            );
+        }
+        if progress.lease_lost() {
+            eprintln!("job {}: the lease was lost; another runner has it", job.id);
+        }
+    }
+    if !cli.quiet {
+        eprintln!("{ran} jobs run, {failed} not successful");
+    }
+    Ok(if failed > 0 { exit::FATAL } else { 0 })
+}
+
+async fn wait_cancel(cancel: Arc<AtomicBool>) {
+    while !cancel.load(Ordering::Relaxed) {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
 }
 

@@ -19,6 +19,7 @@ pub mod database;
 pub mod files;
 pub mod presign;
 pub mod restore;
+pub mod runner;
 
 pub use client::{Auth, SiteClient};
 

@@ -30,28 +30,9 @@ use crate::site::{self, Auth, SiteClient};
 use crate::storage::retry::Retrying;
 use crate::storage::DynStorage;
 
-/// The `code` of a JS error for a core error.
+/// The `code` of a JS error for a core error ([`Error::code`]).
 pub fn error_code(e: &Error) -> &'static str {
-    match e {
-        Error::WrongPassphrase => "wrong_password",
-        Error::NoRepository { .. } => "no_repository",
-        Error::RepositoryExists { .. } => "exists",
-        Error::Cancelled => "cancelled",
-        Error::Locked { .. } => "locked",
-        Error::Storage {
-            status: None,
-            message,
-            ..
-        } if message.contains("CORS rule") => "cors",
-        Error::Storage { .. } | Error::AccessDenied { .. } | Error::NotFound { .. } => "storage",
-        Error::Site { .. } => "site",
-        Error::HashMismatch { .. }
-        | Error::Decrypt { .. }
-        | Error::Malformed { .. }
-        | Error::BlobMissing { .. }
-        | Error::BlobMismatch { .. } => "corrupt",
-        _ => "error",
-    }
+    e.code()
 }
 
 fn js_error(e: &Error) -> JsValue {
