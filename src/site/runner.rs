@@ -133,17 +133,37 @@ pub async fn claim(client: &SiteClient, runner: &RunnerInfo, types: &[String]) -
 
 /// A [`Progress`] that remembers where the job is, for heartbeats, and
 /// turns a lost lease (or a cancel request) into cancellation.
-#[derive(Debug, Default)]
-pub struct JobProgress {
+#[derive(Default)]
+pub struct JobProgress<'a> {
     phase: Cell<Option<Phase>>,
     item: RefCell<String>,
     done: Cell<u64>,
     total: Cell<u64>,
     stop: Cell<bool>,
     lost: Cell<bool>,
+    forward: Option<&'a dyn Progress>,
 }
 
-impl JobProgress {
+impl std::fmt::Debug for JobProgress<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JobProgress")
+            .field("done", &self.done.get())
+            .field("stop", &self.stop.get())
+            .field("lost", &self.lost.get())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> JobProgress<'a> {
+    /// A progress that also passes every event to `inner` (a screen), and
+    /// stops when `inner` is cancelled.
+    pub fn forwarding(inner: &'a dyn Progress) -> JobProgress<'a> {
+        JobProgress {
+            forward: Some(inner),
+            ..JobProgress::default()
+        }
+    }
+
     /// Whether the lease was lost (the job must not report).
     pub fn lease_lost(&self) -> bool {
         self.lost.get()
@@ -160,19 +180,28 @@ impl JobProgress {
     }
 }
 
-impl Progress for JobProgress {
-    fn item(&self, phase: Phase, name: &str, _done: u64, _total: u64) {
+impl Progress for JobProgress<'_> {
+    fn item(&self, phase: Phase, name: &str, done: u64, total: u64) {
         self.phase.set(Some(phase));
         name.clone_into(&mut self.item.borrow_mut());
+        if let Some(f) = self.forward {
+            f.item(phase, name, done, total);
+        }
     }
-    fn bytes(&self, _phase: Phase, n: u64) {
+    fn bytes(&self, phase: Phase, n: u64) {
         self.done.set(self.done.get() + n);
+        if let Some(f) = self.forward {
+            f.bytes(phase, n);
+        }
     }
     fn total(&self, bytes: u64) {
         self.total.set(bytes);
+        if let Some(f) = self.forward {
+            f.total(bytes);
+        }
     }
     fn cancelled(&self) -> bool {
-        self.stop.get()
+        self.stop.get() || self.forward.is_some_and(|f| f.cancelled())
     }
 }
 
@@ -185,7 +214,7 @@ struct HeartbeatAnswer {
 /// Renews the lease every `heartbeat_every` seconds until the job ends.
 /// On a lost lease or a cancel request it stops the job and then waits
 /// (the job future decides when everything ends).
-async fn heartbeats(client: &SiteClient, job: u64, lease: &Lease, progress: &JobProgress) {
+async fn heartbeats(client: &SiteClient, job: u64, lease: &Lease, progress: &JobProgress<'_>) {
     let every = Duration::from_secs(lease.heartbeat_every.clamp(5, 300));
     let mut failures = 0u32;
     loop {
@@ -253,7 +282,7 @@ pub async fn run_and_report(
     job: &Job,
     lease: &Lease,
     now: DateTime<Utc>,
-    progress: &JobProgress,
+    progress: &JobProgress<'_>,
 ) -> Result<Outcome> {
     let work = run_job(client, job, now, progress);
     let beat = heartbeats(client, job.id, lease, progress);
@@ -336,7 +365,7 @@ pub async fn run_job(
     client: &Arc<SiteClient>,
     job: &Job,
     now: DateTime<Utc>,
-    progress: &JobProgress,
+    progress: &JobProgress<'_>,
 ) -> Result<(bool, Value)> {
     let repo = open_repository(client, job).await?;
     match job.job_type.as_str() {

@@ -481,4 +481,51 @@ impl Engine {
             Ok(v)
         }))
     }
+
+    /// Runs a job claimed from `POST /runner/claim` (the admin tab's
+    /// background runner): `{job, lease, now}`, the claim's answer. Opens
+    /// the job's repository itself, heartbeats while it works, reports the
+    /// result to the site, and resolves to the outcome `{state, error_code,
+    /// error_message, result, lease_lost}`. Progress events flow as for
+    /// backup; `cancel()` stops it at the next item.
+    #[wasm_bindgen(js_name = runJob)]
+    pub fn run_job(&self, claim: JsValue) -> Result<js_sys::Promise, JsValue> {
+        let c: site::runner::Claim = from_js(&claim, "the claimed job")?;
+        let (Some(job), Some(lease)) = (c.job, c.lease) else {
+            return Err(js_error(&Error::Invalid(
+                "runJob needs a claim with a job and its lease".into(),
+            )));
+        };
+        let now = c.now.unwrap_or_else(chrono::Utc::now);
+        let inner = self.inner.clone();
+        Ok(run(&self.inner, async move {
+            inner.progress.reset(0);
+            let progress = site::runner::JobProgress::forwarding(&inner.progress);
+            let outcome =
+                site::runner::run_and_report(&inner.client, &job, &lease, now, &progress).await?;
+            let mut v =
+                serde_json::to_value(&outcome).map_err(|e| Error::Invalid(e.to_string()))?;
+            v["lease_lost"] = progress.lease_lost().into();
+            Ok(v)
+        }))
+    }
+
+    /// Applies a retention policy `{policy: {keep_last, keep_hourly, ...,
+    /// keep_within}, dryRun}`: which snapshots it keeps and why, and (unless
+    /// `dryRun`) removes the others. The data stays until a prune.
+    pub fn forget(&self, options: JsValue) -> Result<js_sys::Promise, JsValue> {
+        #[derive(Deserialize, Default)]
+        #[serde(default, rename_all = "camelCase")]
+        struct Opts {
+            policy: crate::commands::forget::Policy,
+            dry_run: bool,
+        }
+        let o: Opts = from_js(&options, "forget options")?;
+        let inner = self.inner.clone();
+        Ok(run(&self.inner, async move {
+            let repo = inner.repo()?;
+            crate::commands::forget::run(&repo, &o.policy, chrono::Utc::now(), o.dry_run, None)
+                .await
+        }))
+    }
 }
