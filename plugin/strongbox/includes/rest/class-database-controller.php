@@ -9,6 +9,7 @@ namespace Strongbox\Rest;
 
 use Strongbox\Database\Checksum;
 use Strongbox\Database\Exporter;
+use Strongbox\Database\Manifest;
 use Strongbox\Database\Schema;
 
 defined( 'ABSPATH' ) || exit;
@@ -143,71 +144,16 @@ class Database_Controller extends Controller {
 	 * @return \WP_REST_Response|\WP_Error
 	 */
 	public function manifest( \WP_REST_Request $request ) {
-		global $wpdb;
 		$t = $this->schema->table( $request['table'] );
 		if ( is_wp_error( $t ) ) {
 			return $t;
 		}
-		$start = microtime( true );
-		if ( ! $t['paged'] ) {
-			$row = $wpdb->get_row( Checksum::table_sql( $t ), ARRAY_N ); // phpcs:ignore WordPress.DB.PreparedSQL -- built from validated identifiers.
-			if ( null === $row ) {
-				return self::db_error();
-			}
-			return new \WP_REST_Response(
-				array(
-					'table'    => $t['name'],
-					'paged'    => false,
-					'rows'     => (int) $row[0],
-					'checksum' => array(
-						'rows'    => (int) $row[0],
-						'bit_xor' => (int) $row[1],
-						'sum'     => null === $row[2] ? 0 : (int) $row[2],
-					),
-					'seconds'  => round( microtime( true ) - $start, 3 ),
-				)
-			);
-		}
 		$width = $request['width'];
-		$range = null;
-		if ( null === $width ) {
-			$k     = Schema::quote( $t['page_key'] );
-			$range = $wpdb->get_row( 'SELECT MIN(' . $k . '), MAX(' . $k . '), COUNT(*) FROM ' . Schema::quote( $t['name'] ), ARRAY_N ); // phpcs:ignore WordPress.DB.PreparedSQL -- validated identifiers.
-			$width = Checksum::choose_width( $range[0], $range[1], $range[2] );
-		} elseif ( ! Checksum::valid_width( (int) $width ) ) {
+		if ( null !== $width && ! Checksum::valid_width( (int) $width ) ) {
 			return self::error( 'strongbox_width_invalid', __( 'The page width must be a power of two between 1 and 2^40.', 'strongbox' ) );
 		}
-		$pages = array();
-		$rows  = 0;
-		if ( null !== $width ) {
-			$result = $wpdb->get_results( Checksum::manifest_sql( $t, (int) $width ), ARRAY_N ); // phpcs:ignore WordPress.DB.PreparedSQL -- built from validated identifiers.
-			if ( '' !== $wpdb->last_error ) {
-				return self::db_error();
-			}
-			foreach ( $result as $r ) {
-				list( $lo, $hi ) = Checksum::bounds_sql( $r[0], (int) $width );
-				$pages[]         = array(
-					'p'       => $r[0],
-					'lo'      => $lo,
-					'hi'      => $hi,
-					'rows'    => (int) $r[1],
-					'bit_xor' => (int) $r[2],
-					'sum'     => (int) $r[3],
-				);
-				$rows           += (int) $r[1];
-			}
-		}
-		return new \WP_REST_Response(
-			array(
-				'table'   => $t['name'],
-				'paged'   => true,
-				'key'     => $t['page_key'],
-				'width'   => null === $width ? null : (int) $width,
-				'rows'    => $rows,
-				'pages'   => $pages,
-				'seconds' => round( microtime( true ) - $start, 3 ),
-			)
-		);
+		$out = Manifest::compute( $t, null === $width ? null : (int) $width );
+		return is_wp_error( $out ) ? $out : new \WP_REST_Response( $out );
 	}
 
 	/**
@@ -406,21 +352,6 @@ class Database_Controller extends Controller {
 			'columns'        => $t['columns'],
 			'create'         => $this->schema->create_statement( $t['name'] ),
 			'change_signals' => (object) $signals,
-		);
-	}
-
-	/**
-	 * The database error as a WP_Error.
-	 *
-	 * @return \WP_Error
-	 */
-	private static function db_error() {
-		global $wpdb;
-		return self::error(
-			'strongbox_db_error',
-			/* translators: %s: database error */
-			sprintf( __( 'The database refused the query: %s', 'strongbox' ), $wpdb->last_error ),
-			500
 		);
 	}
 }
