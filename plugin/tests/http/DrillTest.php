@@ -74,7 +74,7 @@ class DrillTest extends SB_Http_Test_Case {
 	 * @return array
 	 */
 	private static function comparable( array $m ) {
-		unset( $m['seconds'], $m['staging'], $m['signal'], $m['signal_usable'] );
+		unset( $m['seconds'], $m['staging'], $m['unchanged'], $m['signal'], $m['signal_usable'], $m['signal_reason'] );
 		return $m;
 	}
 

@@ -7,6 +7,7 @@
 
 namespace Strongbox\Rest;
 
+use Strongbox\Database\Change_Signal;
 use Strongbox\Database\Checksum;
 use Strongbox\Database\Exporter;
 use Strongbox\Database\Manifest;
@@ -57,7 +58,16 @@ class Database_Controller extends Controller {
 		$this->route( '/db/tables/' . $table, array( array( 'GET', array( $this, 'get_table' ) ) ) );
 		$this->route(
 			'/db/tables/' . $table . '/manifest',
-			array( array( 'GET', array( $this, 'manifest' ), array( 'width' => array( 'type' => 'integer', 'minimum' => 1, 'maximum' => Checksum::MAX_WIDTH ) ) ) )
+			array(
+				array(
+					'GET',
+					array( $this, 'manifest' ),
+					array(
+						'width'           => array( 'type' => 'integer', 'minimum' => 1, 'maximum' => Checksum::MAX_WIDTH ),
+						'unchanged_since' => array( 'type' => 'string', 'maxLength' => 2048 ),
+					),
+				),
+			)
 		);
 		$this->route( '/db/tables/' . $table . '/rows', array( array( 'GET', array( $this, 'rows' ), $rows ) ) );
 		$this->route(
@@ -152,8 +162,46 @@ class Database_Controller extends Controller {
 		if ( null !== $width && ! Checksum::valid_width( (int) $width ) ) {
 			return self::error( 'strongbox_width_invalid', __( 'The page width must be a power of two between 1 and 2^40.', 'strongbox' ) );
 		}
-		$out = Manifest::compute( $t, null === $width ? null : (int) $width );
-		return is_wp_error( $out ) ? $out : new \WP_REST_Response( $out );
+		$width = null === $width ? null : (int) $width;
+		$start = microtime( true );
+		// Read before the checksums: a change committed after this is never hidden by the token.
+		$state = Change_Signal::capture( $t, $this->schema->create_statement( $t['name'] ) );
+		$since = $request['unchanged_since'];
+		$token = null === $since || '' === $since ? null : Change_Signal::decode( $since );
+		if ( null !== $token && Change_Signal::unchanged( $token, $t['name'], $t['paged'], $width, $state ) ) {
+			$w   = $t['paged'] ? $token['w'] : null;
+			$out = array(
+				'table'     => $t['name'],
+				'unchanged' => true,
+				'paged'     => $t['paged'],
+			);
+			if ( $t['paged'] ) {
+				$out['key']   = $t['page_key'];
+				$out['width'] = $w;
+			}
+			return new \WP_REST_Response(
+				$out + array(
+					'signal'        => Change_Signal::token( $t['name'], $w, $state ),
+					'signal_usable' => true,
+					'signal_reason' => null,
+					'seconds'       => round( microtime( true ) - $start, 3 ),
+				)
+			);
+		}
+		$out = Manifest::compute( $t, $width );
+		if ( is_wp_error( $out ) ) {
+			return $out;
+		}
+		$seconds = $out['seconds'];
+		unset( $out['seconds'] );
+		return new \WP_REST_Response(
+			array( 'table' => $out['table'], 'unchanged' => false ) + $out + array(
+				'signal'        => Change_Signal::token( $t['name'], $t['paged'] ? $out['width'] : null, $state ),
+				'signal_usable' => $state['supported'],
+				'signal_reason' => $state['reason'],
+				'seconds'       => round( microtime( true ) - $start, 3 ),
+			)
+		);
 	}
 
 	/**
@@ -177,6 +225,12 @@ class Database_Controller extends Controller {
 					return self::error( 'strongbox_width_invalid', __( 'The page width must be a power of two between 1 and 2^40.', 'strongbox' ) );
 				}
 				$sub->set_param( 'width', $spec['width'] );
+			}
+			if ( isset( $spec['unchanged_since'] ) ) {
+				if ( ! is_string( $spec['unchanged_since'] ) || strlen( $spec['unchanged_since'] ) > 2048 ) {
+					return self::error( 'strongbox_signal_invalid', __( 'unchanged_since must be the signal string of a previous manifest answer.', 'strongbox' ) );
+				}
+				$sub->set_param( 'unchanged_since', $spec['unchanged_since'] );
 			}
 			$one = $this->manifest( $sub );
 			if ( is_wp_error( $one ) ) {
