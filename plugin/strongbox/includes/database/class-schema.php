@@ -15,8 +15,11 @@ defined( 'ABSPATH' ) || exit;
  */
 class Schema {
 
-	/** Staging and previous-table names used by restores (never listed). */
-	const RESTORE_TABLE_PATTERN = '/^strongbox_[no]_[0-9a-f]{8}_[0-9]+$/';
+	/**
+	 * Working tables of restore sessions (never listed): staging (n) and previous (o)
+	 * tables of a restore, staging tables of a drill (d).
+	 */
+	const RESTORE_TABLE_PATTERN = '/^strongbox_[nod]_[0-9a-f]{8}_[0-9]+$/';
 
 	/**
 	 * Base tables of the site (name starts with the base prefix), by name.
@@ -59,7 +62,20 @@ class Schema {
 		if ( ! isset( $tables[ $name ] ) ) {
 			return self::not_found();
 		}
-		$info    = $tables[ $name ];
+		return self::describe( $name, $tables[ $name ] );
+	}
+
+	/**
+	 * Columns, primary key and paging of a table already known to exist (a site table
+	 * found by table(), or a restore session's staging table, whose name the session made).
+	 *
+	 * @param string $name Table name.
+	 * @param array  $info Its information_schema.TABLES row, if read.
+	 * @return array
+	 */
+	public static function describe( $name, array $info = array() ) {
+		global $wpdb;
+		$info   += array( 'name' => $name );
 		$columns = $wpdb->get_results(
 			$wpdb->prepare(
 				'SELECT COLUMN_NAME AS name, DATA_TYPE AS data_type, COLUMN_TYPE AS column_type, IS_NULLABLE AS is_nullable

@@ -7,8 +7,10 @@
 
 namespace Strongbox\Rest;
 
+use Strongbox\Database\Change_Signal;
 use Strongbox\Database\Checksum;
 use Strongbox\Database\Exporter;
+use Strongbox\Database\Manifest;
 use Strongbox\Database\Schema;
 
 defined( 'ABSPATH' ) || exit;
@@ -56,7 +58,16 @@ class Database_Controller extends Controller {
 		$this->route( '/db/tables/' . $table, array( array( 'GET', array( $this, 'get_table' ) ) ) );
 		$this->route(
 			'/db/tables/' . $table . '/manifest',
-			array( array( 'GET', array( $this, 'manifest' ), array( 'width' => array( 'type' => 'integer', 'minimum' => 1, 'maximum' => Checksum::MAX_WIDTH ) ) ) )
+			array(
+				array(
+					'GET',
+					array( $this, 'manifest' ),
+					array(
+						'width'           => array( 'type' => 'integer', 'minimum' => 1, 'maximum' => Checksum::MAX_WIDTH ),
+						'unchanged_since' => array( 'type' => 'string', 'maxLength' => 2048 ),
+					),
+				),
+			)
 		);
 		$this->route( '/db/tables/' . $table . '/rows', array( array( 'GET', array( $this, 'rows' ), $rows ) ) );
 		$this->route(
@@ -143,69 +154,52 @@ class Database_Controller extends Controller {
 	 * @return \WP_REST_Response|\WP_Error
 	 */
 	public function manifest( \WP_REST_Request $request ) {
-		global $wpdb;
 		$t = $this->schema->table( $request['table'] );
 		if ( is_wp_error( $t ) ) {
 			return $t;
 		}
+		$width = $request['width'];
+		if ( null !== $width && ! Checksum::valid_width( (int) $width ) ) {
+			return self::error( 'strongbox_width_invalid', __( 'The page width must be a power of two between 1 and 2^40.', 'strongbox' ) );
+		}
+		$width = null === $width ? null : (int) $width;
 		$start = microtime( true );
-		if ( ! $t['paged'] ) {
-			$row = $wpdb->get_row( Checksum::table_sql( $t ), ARRAY_N ); // phpcs:ignore WordPress.DB.PreparedSQL -- built from validated identifiers.
-			if ( null === $row ) {
-				return self::db_error();
+		// Read before the checksums: a change committed after this is never hidden by the token.
+		$state = Change_Signal::capture( $t, $this->schema->create_statement( $t['name'] ) );
+		$since = $request['unchanged_since'];
+		$token = null === $since || '' === $since ? null : Change_Signal::decode( $since );
+		if ( null !== $token && Change_Signal::unchanged( $token, $t['name'], $t['paged'], $width, $state ) ) {
+			$w   = $t['paged'] ? $token['w'] : null;
+			$out = array(
+				'table'     => $t['name'],
+				'unchanged' => true,
+				'paged'     => $t['paged'],
+			);
+			if ( $t['paged'] ) {
+				$out['key']   = $t['page_key'];
+				$out['width'] = $w;
 			}
 			return new \WP_REST_Response(
-				array(
-					'table'    => $t['name'],
-					'paged'    => false,
-					'rows'     => (int) $row[0],
-					'checksum' => array(
-						'rows'    => (int) $row[0],
-						'bit_xor' => (int) $row[1],
-						'sum'     => null === $row[2] ? 0 : (int) $row[2],
-					),
-					'seconds'  => round( microtime( true ) - $start, 3 ),
+				$out + array(
+					'signal'        => Change_Signal::token( $t['name'], $w, $state ),
+					'signal_usable' => true,
+					'signal_reason' => null,
+					'seconds'       => round( microtime( true ) - $start, 3 ),
 				)
 			);
 		}
-		$width = $request['width'];
-		$range = null;
-		if ( null === $width ) {
-			$k     = Schema::quote( $t['page_key'] );
-			$range = $wpdb->get_row( 'SELECT MIN(' . $k . '), MAX(' . $k . '), COUNT(*) FROM ' . Schema::quote( $t['name'] ), ARRAY_N ); // phpcs:ignore WordPress.DB.PreparedSQL -- validated identifiers.
-			$width = Checksum::choose_width( $range[0], $range[1], $range[2] );
-		} elseif ( ! Checksum::valid_width( (int) $width ) ) {
-			return self::error( 'strongbox_width_invalid', __( 'The page width must be a power of two between 1 and 2^40.', 'strongbox' ) );
+		$out = Manifest::compute( $t, $width );
+		if ( is_wp_error( $out ) ) {
+			return $out;
 		}
-		$pages = array();
-		$rows  = 0;
-		if ( null !== $width ) {
-			$result = $wpdb->get_results( Checksum::manifest_sql( $t, (int) $width ), ARRAY_N ); // phpcs:ignore WordPress.DB.PreparedSQL -- built from validated identifiers.
-			if ( '' !== $wpdb->last_error ) {
-				return self::db_error();
-			}
-			foreach ( $result as $r ) {
-				list( $lo, $hi ) = Checksum::bounds_sql( $r[0], (int) $width );
-				$pages[]         = array(
-					'p'       => $r[0],
-					'lo'      => $lo,
-					'hi'      => $hi,
-					'rows'    => (int) $r[1],
-					'bit_xor' => (int) $r[2],
-					'sum'     => (int) $r[3],
-				);
-				$rows           += (int) $r[1];
-			}
-		}
+		$seconds = $out['seconds'];
+		unset( $out['seconds'] );
 		return new \WP_REST_Response(
-			array(
-				'table'   => $t['name'],
-				'paged'   => true,
-				'key'     => $t['page_key'],
-				'width'   => null === $width ? null : (int) $width,
-				'rows'    => $rows,
-				'pages'   => $pages,
-				'seconds' => round( microtime( true ) - $start, 3 ),
+			array( 'table' => $out['table'], 'unchanged' => false ) + $out + array(
+				'signal'        => Change_Signal::token( $t['name'], $t['paged'] ? $out['width'] : null, $state ),
+				'signal_usable' => $state['supported'],
+				'signal_reason' => $state['reason'],
+				'seconds'       => round( microtime( true ) - $start, 3 ),
 			)
 		);
 	}
@@ -231,6 +225,12 @@ class Database_Controller extends Controller {
 					return self::error( 'strongbox_width_invalid', __( 'The page width must be a power of two between 1 and 2^40.', 'strongbox' ) );
 				}
 				$sub->set_param( 'width', $spec['width'] );
+			}
+			if ( isset( $spec['unchanged_since'] ) ) {
+				if ( ! is_string( $spec['unchanged_since'] ) || strlen( $spec['unchanged_since'] ) > 2048 ) {
+					return self::error( 'strongbox_signal_invalid', __( 'unchanged_since must be the signal string of a previous manifest answer.', 'strongbox' ) );
+				}
+				$sub->set_param( 'unchanged_since', $spec['unchanged_since'] );
 			}
 			$one = $this->manifest( $sub );
 			if ( is_wp_error( $one ) ) {
@@ -406,21 +406,6 @@ class Database_Controller extends Controller {
 			'columns'        => $t['columns'],
 			'create'         => $this->schema->create_statement( $t['name'] ),
 			'change_signals' => (object) $signals,
-		);
-	}
-
-	/**
-	 * The database error as a WP_Error.
-	 *
-	 * @return \WP_Error
-	 */
-	private static function db_error() {
-		global $wpdb;
-		return self::error(
-			'strongbox_db_error',
-			/* translators: %s: database error */
-			sprintf( __( 'The database refused the query: %s', 'strongbox' ), $wpdb->last_error ),
-			500
 		);
 	}
 }

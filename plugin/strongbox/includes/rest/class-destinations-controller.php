@@ -74,7 +74,7 @@ class Destinations_Controller extends Controller {
 	 * @return \WP_REST_Response|\WP_Error
 	 */
 	public function get_destination( \WP_REST_Request $request ) {
-		$d = Destinations::get( $request['id'] );
+		$d = Destinations::get( $request['id'], false );
 		return is_wp_error( $d ) ? $d : new \WP_REST_Response( Destinations::public_view( $d ) );
 	}
 

@@ -164,7 +164,10 @@ class Jobs_Controller extends Controller {
 		if ( 'running' !== $job['state'] || get_current_user_id() !== $job['user_id'] ) {
 			return self::error( 'strongbox_passphrase_denied', __( 'The passphrase is only handed to a running job, and only to the administrator who started it.', 'strongbox' ), 403 );
 		}
-		$passphrase = get_option( self::PASSPHRASE_OPTION, '' );
+		$passphrase = \Strongbox\Secrets::get_option( self::PASSPHRASE_OPTION, 'passphrase', __( 'the repository passphrase', 'strongbox' ) );
+		if ( is_wp_error( $passphrase ) ) {
+			return $passphrase;
+		}
 		if ( '' === $passphrase ) {
 			return self::error( 'strongbox_passphrase_missing', __( 'No encryption passphrase has been set.', 'strongbox' ), 404 );
 		}
@@ -180,12 +183,13 @@ class Jobs_Controller extends Controller {
 	 * @return \WP_REST_Response
 	 */
 	public function set_passphrase( \WP_REST_Request $request ) {
-		if ( false === get_option( self::PASSPHRASE_OPTION, false ) ) {
-			add_option( self::PASSPHRASE_OPTION, (string) $request['passphrase'], '', 'no' );
-		} else {
-			update_option( self::PASSPHRASE_OPTION, (string) $request['passphrase'], false );
-		}
-		return new \WP_REST_Response( array( 'has_passphrase' => true ) );
+		\Strongbox\Secrets::set_option( self::PASSPHRASE_OPTION, (string) $request['passphrase'], 'passphrase' );
+		return new \WP_REST_Response(
+			array(
+				'has_passphrase'   => true,
+				'passphrase_error' => null,
+			)
+		);
 	}
 
 	/**
@@ -194,6 +198,12 @@ class Jobs_Controller extends Controller {
 	 * @return \WP_REST_Response
 	 */
 	public function passphrase_status() {
-		return new \WP_REST_Response( array( 'has_passphrase' => '' !== (string) get_option( self::PASSPHRASE_OPTION, '' ) ) );
+		$plain = \Strongbox\Secrets::get_option( self::PASSPHRASE_OPTION, 'passphrase', __( 'the repository passphrase', 'strongbox' ) );
+		return new \WP_REST_Response(
+			array(
+				'has_passphrase'   => is_wp_error( $plain ) || '' !== $plain,
+				'passphrase_error' => is_wp_error( $plain ) ? $plain->get_error_code() : null, // strongbox_secret_key_changed: set it again.
+			)
+		);
 	}
 }

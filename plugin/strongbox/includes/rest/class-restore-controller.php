@@ -24,6 +24,12 @@ class Restore_Controller extends Controller {
 	/** The confirmation text the open call requires. */
 	const CONFIRMATION = 'RESTORE';
 
+	/** The confirmation text of a drill. */
+	const DRILL_CONFIRMATION = 'DRILL';
+
+	/** Most paths one verify-files call may name. */
+	const MAX_VERIFY_FILES = 1000;
+
 	/** Content type of a batch of file data. */
 	const FILES_TYPE = 'application/vnd.strongbox.files';
 
@@ -56,6 +62,7 @@ class Restore_Controller extends Controller {
 					array( $this, 'open' ),
 					array(
 						'confirm'                 => array( 'type' => 'string', 'required' => true ),
+						'mode'                    => array( 'type' => 'string', 'enum' => array( Session::RESTORE, Session::DRILL ), 'default' => Session::RESTORE ),
 						'ttl'                     => array( 'type' => 'integer', 'minimum' => Session::MIN_TTL, 'maximum' => Session::MAX_TTL ),
 						'overwrite_protected'     => array( 'type' => 'boolean', 'default' => false ),
 						'maintenance'             => array( 'type' => 'boolean', 'default' => true ),
@@ -65,7 +72,11 @@ class Restore_Controller extends Controller {
 				),
 			)
 		);
-		$this->route( '/restore/sessions/current', array( array( 'GET', array( $this, 'current' ), array(), $perm ) ) );
+		$this->route(
+			'/restore/sessions/current',
+			array( array( 'GET', array( $this, 'current' ), array( 'mode' => array( 'type' => 'string', 'enum' => array( Session::RESTORE, Session::DRILL ), 'default' => Session::RESTORE ) ), $perm ) )
+		);
+		$this->route( '/restore/drills', array( array( 'GET', array( $this, 'drills' ), array(), $perm ) ) );
 		$this->route(
 			$sid,
 			array(
@@ -79,7 +90,50 @@ class Restore_Controller extends Controller {
 					),
 					$swapd,
 				),
-				array( 'DELETE', array( $this, 'rollback' ), array(), $swapd ),
+				array(
+					'DELETE',
+					array( $this, 'rollback' ),
+					array(
+						'result'      => array( 'type' => 'string', 'enum' => array( 'passed', 'failed' ) ),
+						'rto_seconds' => array( 'type' => 'number', 'minimum' => 0, 'maximum' => 31536000 ),
+						'snapshot'    => array( 'type' => 'string', 'pattern' => '^[0-9a-f]{8,64}$' ),
+						'detail'      => array( 'type' => 'string', 'maxLength' => 2000 ),
+					),
+					$swapd,
+				),
+			)
+		);
+		$this->route(
+			$sid . '/verify',
+			array(
+				array(
+					'GET',
+					array( $this, 'verify' ),
+					array(
+						'table' => array( 'type' => 'string', 'required' => true, 'maxLength' => 64 ),
+						'width' => array( 'type' => 'integer', 'minimum' => 1, 'maximum' => \Strongbox\Database\Checksum::MAX_WIDTH ),
+					),
+					$perm,
+				),
+			)
+		);
+		$this->route(
+			$sid . '/verify-files',
+			array(
+				array(
+					'POST',
+					array( $this, 'verify_files' ),
+					array(
+						'paths' => array(
+							'type'     => 'array',
+							'required' => true,
+							'minItems' => 1,
+							'maxItems' => self::MAX_VERIFY_FILES,
+							'items'    => array( 'type' => 'string', 'maxLength' => 4096 ),
+						),
+					),
+					$perm,
+				),
 			)
 		);
 		$this->route( $sid . '/key', array( array( 'POST', array( $this, 'rekey' ), array(), $perm ) ) );
@@ -183,12 +237,17 @@ class Restore_Controller extends Controller {
 	 * @return \WP_REST_Response|\WP_Error
 	 */
 	public function open( \WP_REST_Request $request ) {
-		if ( self::CONFIRMATION !== $request['confirm'] ) {
+		$drill = Session::DRILL === $request['mode'];
+		if ( $drill && self::DRILL_CONFIRMATION !== $request['confirm'] ) {
+			return self::error( 'strongbox_confirmation_required', __( 'A drill restores a snapshot into scratch tables and files, never into the site: confirm it by sending confirm = "DRILL".', 'strongbox' ) );
+		}
+		if ( ! $drill && self::CONFIRMATION !== $request['confirm'] ) {
 			return self::error( 'strongbox_confirmation_required', __( 'A restore replaces the site\'s data: confirm it by sending confirm = "RESTORE".', 'strongbox' ) );
 		}
 		$opened = Session::open(
 			get_current_user_id(),
 			array(
+				'mode'                    => $request['mode'],
 				'ttl'                     => $request['ttl'],
 				'overwrite_protected'     => $request['overwrite_protected'],
 				'maintenance'             => $request['maintenance'],
@@ -209,13 +268,59 @@ class Restore_Controller extends Controller {
 	 *
 	 * @return \WP_REST_Response|\WP_Error
 	 */
-	public function current() {
+	public function current( \WP_REST_Request $request ) {
 		Session::expire_abandoned();
-		$s = Session::current();
+		$s = Session::current( Session::DRILL === $request['mode'] ? Session::DRILL : Session::RESTORE );
 		if ( null === $s ) {
 			return self::error( 'strongbox_restore_not_found', __( 'No restore session is open.', 'strongbox' ), 404 );
 		}
 		return new \WP_REST_Response( $s->to_array() );
+	}
+
+	/**
+	 * GET /restore/drills: the reports of the last drills (oldest first).
+	 *
+	 * @return \WP_REST_Response
+	 */
+	public function drills() {
+		Session::expire_abandoned();
+		return new \WP_REST_Response( array( 'drills' => Session::reports() ) );
+	}
+
+	/**
+	 * GET /restore/sessions/{id}/verify?table=&width=: the staged table's page manifest,
+	 * computed like GET /db/tables/{table}/manifest.
+	 *
+	 * @param \WP_REST_Request $request Request.
+	 * @return \WP_REST_Response|\WP_Error
+	 */
+	public function verify( \WP_REST_Request $request ) {
+		$s = $this->session( $request, true );
+		if ( is_wp_error( $s ) ) {
+			return $s;
+		}
+		if ( function_exists( 'set_time_limit' ) ) {
+			@set_time_limit( 0 ); // phpcs:ignore WordPress.PHP.NoSilencedErrors -- may be disabled by the host.
+		}
+		return self::respond( $s->verify_table( $request['table'], null === $request['width'] ? null : (int) $request['width'] ) );
+	}
+
+	/**
+	 * POST /restore/sessions/{id}/verify-files {"paths": [...]}: size and SHA-256 of
+	 * each staged file.
+	 *
+	 * @param \WP_REST_Request $request Request.
+	 * @return \WP_REST_Response|\WP_Error
+	 */
+	public function verify_files( \WP_REST_Request $request ) {
+		$s = $this->session( $request, true );
+		if ( is_wp_error( $s ) ) {
+			return $s;
+		}
+		if ( function_exists( 'set_time_limit' ) ) {
+			@set_time_limit( 0 ); // phpcs:ignore WordPress.PHP.NoSilencedErrors -- may be disabled by the host.
+		}
+		return self::respond( $s->verify_files( (array) $request['paths'] ) );
 	}
 
 	/**
@@ -474,7 +579,20 @@ class Restore_Controller extends Controller {
 	 */
 	public function rollback( \WP_REST_Request $request ) {
 		$s = $this->session( $request, true );
-		return is_wp_error( $s ) ? $s : self::respond( $s->rollback( 'requested' ) );
+		if ( is_wp_error( $s ) ) {
+			return $s;
+		}
+		if ( $s->is_drill() && 'DELETE' === $request->get_method() ) {
+			$s->set_client_result(
+				array(
+					'result'      => $request['result'],
+					'rto_seconds' => null === $request['rto_seconds'] ? null : (float) $request['rto_seconds'],
+					'snapshot'    => $request['snapshot'],
+					'detail'      => null === $request['detail'] ? null : sanitize_textarea_field( $request['detail'] ),
+				)
+			);
+		}
+		return self::respond( $s->rollback( 'requested' ) );
 	}
 
 	/**

@@ -8,6 +8,8 @@
 namespace Strongbox\Restore;
 
 use Strongbox\Data_Dir;
+use Strongbox\Database\Checksum;
+use Strongbox\Database\Manifest;
 use Strongbox\Database\Page_Serializer;
 use Strongbox\Database\Schema;
 use Strongbox\Files\Jail;
@@ -41,6 +43,14 @@ defined( 'ABSPATH' ) || exit;
  * snapshot's paths under the restored roots (keep_files(), Keep_List), and the swap
  * moves every other file of those roots into the previous-state area (Pruner), so a
  * rollback puts it back and a commit deletes it.
+ *
+ * A drill (mode `drill`, see README "Drills") uses the same staging calls to prove a
+ * snapshot can be restored, and never touches the site: its state lives in the private
+ * directory's `drill/` (apart from a restore's `restore/`), its staging tables are named
+ * `strongbox_d_*`, there is no maintenance gate, and swap, commit, search-replace and the
+ * kept-files list are refused. verify_table() and verify_files() report what was staged;
+ * a roll back (DELETE) removes everything and records a report. A restore opened while a
+ * drill runs cancels the drill (cancel_drill()).
  */
 final class Session {
 
@@ -54,6 +64,16 @@ final class Session {
 
 	/** Version of the state file's layout (1: files listed in session.json). */
 	const FORMAT = 2;
+
+	/** Modes. */
+	const RESTORE = 'restore';
+	const DRILL   = 'drill';
+
+	/** Drill reports kept (drill/reports.json), newest last. */
+	const MAX_REPORTS = 50;
+
+	/** How long the note of a cancelled drill is kept for its client (seconds). */
+	const TOMBSTONE_TTL = 86400;
 
 	/**
 	 * Session data.
@@ -112,6 +132,13 @@ final class Session {
 	 */
 	private static function defaults() {
 		return self::counters() + array(
+			'mode'          => self::RESTORE,
+			'staged_first'  => null,
+			'staged_last'   => null,
+			'verified'      => array(
+				'tables' => 0,
+				'files'  => 0,
+			),
 			'keep_settings' => true,
 			'settings_kept' => array(),
 			'prune'         => self::prune_defaults(),
@@ -138,32 +165,115 @@ final class Session {
 	}
 
 	/**
-	 * Directory of session state.
+	 * Directory of session state: `restore` for restores, `drill` for drills.
 	 *
+	 * @param string $mode Mode.
 	 * @return string|\WP_Error
 	 */
-	private static function dir() {
-		return Data_Dir::sub( 'restore' );
+	private static function dir( $mode = self::RESTORE ) {
+		return Data_Dir::sub( self::DRILL === $mode ? 'drill' : 'restore' );
+	}
+
+	/**
+	 * This session's mode.
+	 *
+	 * @return string
+	 */
+	public function mode() {
+		return self::DRILL === $this->data['mode'] ? self::DRILL : self::RESTORE;
+	}
+
+	/**
+	 * Whether this session is a drill.
+	 *
+	 * @return bool
+	 */
+	public function is_drill() {
+		return self::DRILL === $this->mode();
+	}
+
+	/**
+	 * Runs $fn holding the lock that serializes opening sessions (a restore and a drill
+	 * must never both be opened by two requests at the same moment).
+	 *
+	 * @param callable $fn Returns the result.
+	 * @return mixed
+	 */
+	private static function with_open_lock( callable $fn ) {
+		$dir = self::dir();
+		if ( is_wp_error( $dir ) ) {
+			return $dir;
+		}
+		$h = fopen( $dir . '/open.lock', 'c' ); // phpcs:ignore WordPress.WP.AlternativeFunctions
+		if ( false === $h || ! flock( $h, LOCK_EX ) ) {
+			return self::err( 'strongbox_no_private_dir', __( 'The restore session could not be locked.', 'strongbox' ), 500 );
+		}
+		try {
+			return $fn();
+		} finally {
+			flock( $h, LOCK_UN );
+			fclose( $h ); // phpcs:ignore WordPress.WP.AlternativeFunctions
+		}
 	}
 
 	/**
 	 * Opens a new session, or refuses while another one is active.
 	 *
+	 * A restore cancels a drill that is running (the drill's client then gets
+	 * strongbox_drill_cancelled); a drill is refused while a restore is open.
+	 *
 	 * @param int   $user_id User.
-	 * @param array $opts    ttl, overwrite_protected, maintenance, keep_strongbox_settings.
+	 * @param array $opts    mode (restore, drill), ttl, overwrite_protected, maintenance, keep_strongbox_settings.
 	 * @return array|\WP_Error [Session, key]
 	 */
 	public static function open( $user_id, array $opts ) {
-		$dir = self::dir();
+		$mode = isset( $opts['mode'] ) && self::DRILL === $opts['mode'] ? self::DRILL : self::RESTORE;
+		return self::with_open_lock(
+			static function () use ( $user_id, $opts, $mode ) {
+				self::expire_abandoned();
+				if ( self::DRILL === $mode ) {
+					if ( null !== self::current( self::RESTORE ) ) {
+						return self::err( 'strongbox_restore_busy', __( 'A restore is in progress; a drill can only run when no restore is open.', 'strongbox' ), 409 );
+					}
+					$opts = array(
+						'ttl'                     => isset( $opts['ttl'] ) ? $opts['ttl'] : null,
+						'overwrite_protected'     => false,
+						'maintenance'             => false,
+						'keep_strongbox_settings' => false,
+					);
+				} else {
+					self::cancel_drill( 'a restore was started' );
+				}
+				return self::create( $user_id, $opts, $mode );
+			}
+		);
+	}
+
+	/**
+	 * Writes a new session's state (under the open lock).
+	 *
+	 * @param int    $user_id User.
+	 * @param array  $opts    Options.
+	 * @param string $mode    Mode.
+	 * @return array|\WP_Error [Session, key]
+	 */
+	private static function create( $user_id, array $opts, $mode ) {
+		$dir = self::dir( $mode );
 		if ( is_wp_error( $dir ) ) {
 			return $dir;
 		}
-		self::expire_abandoned();
 		$id   = bin2hex( random_bytes( 16 ) );
 		$key  = bin2hex( random_bytes( 24 ) );
 		$ttl  = isset( $opts['ttl'] ) ? max( self::MIN_TTL, min( self::MAX_TTL, (int) $opts['ttl'] ) ) : self::DEFAULT_TTL;
 		$data = array(
 			'id'                  => $id,
+			'mode'                => $mode,
+			'staged_first'        => null,
+			'staged_last'         => null,
+			'verified'            => array(
+				'tables' => 0,
+				'files'  => 0,
+			),
 			'key_hash'            => hash( 'sha256', $key ),
 			'user_id'             => (int) $user_id,
 			'created'             => time(),
@@ -188,10 +298,13 @@ final class Session {
 		// link() fails when session.json exists: the atomic "only one session" lock.
 		if ( ! @link( $tmp, $dir . '/session.json' ) ) { // phpcs:ignore WordPress.PHP.NoSilencedErrors
 			unlink( $tmp ); // phpcs:ignore WordPress.WP.AlternativeFunctions
+			if ( self::DRILL === $mode ) {
+				return new \WP_Error( 'strongbox_drill_busy', __( 'Another drill is running. Wait for it to finish, or delete it.', 'strongbox' ), array( 'status' => 409 ) );
+			}
 			return new \WP_Error( 'strongbox_restore_busy', __( 'Another restore session is already open. Finish or roll it back first.', 'strongbox' ), array( 'status' => 409 ) );
 		}
 		unlink( $tmp ); // phpcs:ignore WordPress.WP.AlternativeFunctions
-		self::drop_orphan_staging_tables();
+		self::drop_orphan_staging_tables( self::DRILL === $mode ? 'd' : 'n' );
 		$session = new self( $data );
 		if ( $session->data['maintenance'] ) {
 			Maintenance_Gate::enable( $session->data['expires'] );
@@ -206,9 +319,9 @@ final class Session {
 	 * the lock, so no live session owns them). Previous tables (strongbox_o_*) are never
 	 * dropped here: they may be the only copy of what a lost swap replaced.
 	 */
-	private static function drop_orphan_staging_tables() {
+	private static function drop_orphan_staging_tables( $kind = 'n' ) {
 		global $wpdb;
-		$names = $wpdb->get_col( $wpdb->prepare( 'SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE %s', 'strongbox\\_n\\_%' ) );
+		$names = $wpdb->get_col( $wpdb->prepare( 'SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE %s', 'strongbox\\_' . ( 'd' === $kind ? 'd' : 'n' ) . '\\_%' ) );
 		foreach ( $names as $name ) {
 			if ( preg_match( Schema::RESTORE_TABLE_PATTERN, $name ) ) {
 				$wpdb->query( 'DROP TABLE IF EXISTS ' . Schema::quote( $name ) ); // phpcs:ignore WordPress.DB.PreparedSQL -- name checked against the pattern.
@@ -217,17 +330,18 @@ final class Session {
 	}
 
 	/**
-	 * The current session, if any.
+	 * The current restore session (or, with $mode = drill, the current drill), if any.
 	 *
+	 * @param string $mode Mode.
 	 * @return Session|null
 	 */
-	public static function current() {
-		$dir = self::dir();
+	public static function current( $mode = self::RESTORE ) {
+		$dir = self::dir( $mode );
 		if ( is_wp_error( $dir ) || ! is_file( $dir . '/session.json' ) ) {
 			return null;
 		}
 		$data = json_decode( (string) file_get_contents( $dir . '/session.json' ), true ); // phpcs:ignore WordPress.WP.AlternativeFunctions
-		return is_array( $data ) && isset( $data['id'] ) ? new self( $data ) : null;
+		return is_array( $data ) && isset( $data['id'] ) ? new self( $data + array( 'mode' => $mode ) ) : null;
 	}
 
 	/**
@@ -237,9 +351,16 @@ final class Session {
 	 * @return Session|\WP_Error
 	 */
 	public static function get( $id ) {
-		$s = self::current();
-		if ( null === $s || ! is_string( $id ) || ! hash_equals( $s->data['id'], $id ) ) {
-			return new \WP_Error( 'strongbox_restore_not_found', __( 'No open restore session with this id (it may have expired and been rolled back).', 'strongbox' ), array( 'status' => 404 ) );
+		$s = null;
+		foreach ( array( self::RESTORE, self::DRILL ) as $mode ) {
+			$c = self::current( $mode );
+			if ( null !== $c && is_string( $id ) && hash_equals( $c->data['id'], $id ) ) {
+				$s = $c;
+				break;
+			}
+		}
+		if ( null === $s ) {
+			return self::gone( $id );
 		}
 		if ( $s->expired() ) {
 			$s->rollback( 'expired' );
@@ -253,13 +374,82 @@ final class Session {
 	 * (checked again under the lock: a request may have touched it meanwhile).
 	 */
 	public static function expire_abandoned() {
-		$s = self::current();
-		if ( null !== $s && $s->expired() && true === $s->lock() && $s->expired() ) {
-			$s->rollback( 'expired' );
+		foreach ( array( self::RESTORE, self::DRILL ) as $mode ) {
+			$s = self::current( $mode );
+			if ( null !== $s && $s->expired() && true === $s->lock() && $s->expired() ) {
+				$s->rollback( 'expired' );
+			}
+			if ( null !== $s ) {
+				$s->unlock();
+			}
 		}
-		if ( null !== $s ) {
-			$s->unlock();
+	}
+
+	/**
+	 * Cancels the running drill, if any, and removes everything it staged: a restore
+	 * always wins over a drill. Waits for the drill's current request (if one holds its
+	 * lock) to finish. Its client gets strongbox_drill_cancelled from then on.
+	 *
+	 * @param string $reason Why.
+	 * @return bool Whether a drill was cancelled.
+	 */
+	public static function cancel_drill( $reason ) {
+		$d = self::current( self::DRILL );
+		if ( null === $d || true !== $d->lock() ) {
+			return false;
 		}
+		$dir = self::dir( self::DRILL );
+		if ( ! is_wp_error( $dir ) ) {
+			self::prune_tombstones( $dir );
+			file_put_contents( // phpcs:ignore WordPress.WP.AlternativeFunctions
+				$dir . '/cancelled-' . $d->data['id'] . '.json',
+				wp_json_encode(
+					array(
+						'time'   => time(),
+						'reason' => $reason,
+					)
+				)
+			);
+		}
+		$d->rollback( 'cancelled: ' . $reason );
+		$d->unlock();
+		return true;
+	}
+
+	/**
+	 * Removes notes of cancelled drills older than TOMBSTONE_TTL.
+	 *
+	 * @param string $dir The drill directory.
+	 */
+	private static function prune_tombstones( $dir ) {
+		foreach ( (array) glob( $dir . '/cancelled-*.json' ) as $f ) {
+			if ( is_string( $f ) && filemtime( $f ) < time() - self::TOMBSTONE_TTL ) {
+				@unlink( $f ); // phpcs:ignore WordPress.PHP.NoSilencedErrors
+			}
+		}
+	}
+
+	/**
+	 * The error for a session id that is not open: cancelled drill, or not found.
+	 *
+	 * @param mixed $id Id.
+	 * @return \WP_Error
+	 */
+	private static function gone( $id ) {
+		$dir = self::dir( self::DRILL );
+		if ( is_string( $id ) && preg_match( '/^[0-9a-f]{32}$/', $id ) && ! is_wp_error( $dir ) && is_file( $dir . '/cancelled-' . $id . '.json' ) ) {
+			$note = json_decode( (string) file_get_contents( $dir . '/cancelled-' . $id . '.json' ), true ); // phpcs:ignore WordPress.WP.AlternativeFunctions
+			return new \WP_Error(
+				'strongbox_drill_cancelled',
+				__( 'This drill was cancelled because a restore was started (a restore always wins over a drill); everything it staged was removed. Run the drill again after the restore.', 'strongbox' ),
+				array(
+					'status'    => 409,
+					'reason'    => is_array( $note ) && isset( $note['reason'] ) ? (string) $note['reason'] : '',
+					'cancelled' => is_array( $note ) && isset( $note['time'] ) ? gmdate( 'c', (int) $note['time'] ) : null,
+				)
+			);
+		}
+		return new \WP_Error( 'strongbox_restore_not_found', __( 'No open restore session with this id (it may have expired and been rolled back).', 'strongbox' ), array( 'status' => 404 ) );
 	}
 
 	/**
@@ -269,7 +459,7 @@ final class Session {
 	 * @return true|\WP_Error
 	 */
 	public function lock() {
-		$dir = self::dir();
+		$dir = self::dir( $this->mode() );
 		if ( is_wp_error( $dir ) ) {
 			return $dir;
 		}
@@ -283,9 +473,9 @@ final class Session {
 		$data = is_file( $dir . '/session.json' ) ? json_decode( (string) file_get_contents( $dir . '/session.json' ), true ) : null; // phpcs:ignore WordPress.WP.AlternativeFunctions
 		if ( ! is_array( $data ) || ! isset( $data['id'] ) || $data['id'] !== $this->data['id'] ) {
 			$this->unlock();
-			return new \WP_Error( 'strongbox_restore_not_found', __( 'No open restore session with this id (it may have expired and been rolled back).', 'strongbox' ), array( 'status' => 404 ) );
+			return self::gone( $this->data['id'] );
 		}
-		$this->data = $data + self::defaults();
+		$this->data = $data + array( 'mode' => $this->mode() ) + self::defaults();
 		return true;
 	}
 
@@ -348,7 +538,7 @@ final class Session {
 	 */
 	public function touch() {
 		$this->data['expires'] = time() + (int) $this->data['ttl'];
-		if ( $this->data['maintenance'] ) {
+		if ( $this->data['maintenance'] && ! $this->is_drill() ) {
 			Maintenance_Gate::enable( $this->data['expires'] );
 		}
 		$this->save();
@@ -370,6 +560,7 @@ final class Session {
 		}
 		return array(
 			'id'                      => $this->data['id'],
+			'mode'                    => $this->mode(),
 			'state'                   => $this->data['state'],
 			'user_id'                 => $this->data['user_id'],
 			'created'                 => gmdate( 'c', $this->data['created'] ),
@@ -382,6 +573,12 @@ final class Session {
 			'tables'                  => $tables,
 			'files'                   => $this->files_summary(),
 			'prune'                   => $this->prune_summary(),
+			'staged_first'            => null === $this->data['staged_first'] ? null : gmdate( 'c', (int) $this->data['staged_first'] ),
+			'staged_last'             => null === $this->data['staged_last'] ? null : gmdate( 'c', (int) $this->data['staged_last'] ),
+			'verified'                => array(
+				'tables' => (int) $this->data['verified']['tables'],
+				'files'  => (int) $this->data['verified']['files'],
+			),
 			'log'                     => $this->data['log'],
 		);
 	}
@@ -461,7 +658,7 @@ final class Session {
 			$index                           = count( $this->data['tables'] );
 			$this->data['tables'][ $table ] = array(
 				'index'   => $index,
-				'staging' => $this->name( 'n', $index ),
+				'staging' => $this->name( $this->is_drill() ? 'd' : 'n', $index ),
 				'old'     => $this->name( 'o', $index ),
 				'rows'    => 0,
 				'existed' => null,
@@ -478,6 +675,7 @@ final class Session {
 			return self::err( 'strongbox_create_failed', sprintf( __( 'The database refused the CREATE TABLE statement: %s', 'strongbox' ), $error ) );
 		}
 		$t['rows'] = 0;
+		$this->staged_now();
 		$this->log( 'staged table ' . $table );
 		$this->touch();
 		return array(
@@ -554,6 +752,7 @@ final class Session {
 			$wpdb->set_charset( $dbh );
 		}
 		$this->data['tables'][ $table ]['rows'] += $inserted;
+		$this->staged_now();
 		$this->touch();
 		if ( null !== $error ) {
 			/* translators: %s: database error */
@@ -686,7 +885,7 @@ final class Session {
 		if ( is_wp_error( $abs ) ) {
 			return $abs;
 		}
-		if ( ! $this->data['overwrite_protected'] && self::is_protected( $rel ) ) {
+		if ( ! $this->data['overwrite_protected'] && ! $this->is_drill() && self::is_protected( $rel ) ) {
 			return self::err( 'strongbox_file_protected', __( 'wp-config.php and Strongbox\'s own files are only restored when the session was opened with overwrite_protected.', 'strongbox' ), 403 );
 		}
 		if ( ! empty( $this->data['files'] ) ) {
@@ -703,6 +902,7 @@ final class Session {
 		$this->data['files_count']    += $r['new'] ? 1 : 0;
 		$this->data['files_bytes']    += $r['size'] - $r['was_size'];
 		$this->data['files_complete'] += ( $r['complete'] ? 1 : 0 ) - ( $r['was_complete'] ? 1 : 0 );
+		$this->staged_now();
 		return array(
 			'path'     => $rel,
 			'size'     => $r['size'],
@@ -751,6 +951,9 @@ final class Session {
 	 * @return array|\WP_Error {listed, bytes, prune}
 	 */
 	public function keep_files( callable $read, $roots, array $exclude, $reset, $expected = null ) {
+		if ( $err = $this->refuse_in_drill() ) { // phpcs:ignore
+			return $err;
+		}
 		if ( $err = $this->require_state( 'open' ) ) { // phpcs:ignore
 			return $err;
 		}
@@ -845,6 +1048,9 @@ final class Session {
 	 */
 	public function search_replace( $from, $to ) {
 		global $wpdb;
+		if ( $err = $this->refuse_in_drill() ) { // phpcs:ignore
+			return $err;
+		}
 		if ( $err = $this->require_state( 'open' ) ) { // phpcs:ignore
 			return $err;
 		}
@@ -896,6 +1102,9 @@ final class Session {
 	 */
 	public function swap() {
 		global $wpdb;
+		if ( $err = $this->refuse_in_drill() ) { // phpcs:ignore
+			return $err;
+		}
 		if ( $err = $this->require_state( 'open' ) ) { // phpcs:ignore
 			return $err;
 		}
@@ -1097,6 +1306,9 @@ final class Session {
 	 */
 	public function commit() {
 		global $wpdb;
+		if ( $err = $this->refuse_in_drill() ) { // phpcs:ignore
+			return $err;
+		}
 		if ( $err = $this->require_state( 'swapped' ) ) { // phpcs:ignore
 			return $err;
 		}
@@ -1149,8 +1361,12 @@ final class Session {
 		foreach ( $this->data['tables'] as $t ) {
 			$wpdb->query( 'DROP TABLE IF EXISTS ' . Schema::quote( $t['staging'] ) ); // phpcs:ignore WordPress.DB.PreparedSQL -- generated name.
 		}
-		$this->data['state'] = 'rolled_back';
-		$this->log( 'rolled back: ' . $reason );
+		$this->data['state'] = $this->is_drill() ? 'cleaned_up' : 'rolled_back';
+		$this->log( ( $this->is_drill() ? 'cleaned up: ' : 'rolled back: ' ) . $reason );
+		if ( $this->is_drill() ) {
+			$this->data['ended'] = $reason;
+			return $this->finish();
+		}
 		wp_cache_flush();
 		return $this->finish();
 	}
@@ -1189,11 +1405,15 @@ final class Session {
 	 * @return array
 	 */
 	private function finish() {
-		$dir = self::dir();
+		$dir = self::dir( $this->mode() );
 		$out = $this->to_array();
 		if ( ! is_wp_error( $dir ) ) {
 			Data_Dir::rmtree( $dir . '/' . $this->data['id'] );
 			@unlink( $dir . '/session.json' ); // phpcs:ignore WordPress.PHP.NoSilencedErrors
+		}
+		if ( $this->is_drill() ) {
+			$out['report'] = $this->record_report();
+			return $out; // A drill never raised the gate, and must not lift a restore's.
 		}
 		Maintenance_Gate::disable();
 		return $out;
@@ -1221,7 +1441,7 @@ final class Session {
 	 * @return string|\WP_Error
 	 */
 	private function session_dir() {
-		return Data_Dir::sub( 'restore/' . $this->data['id'] );
+		return Data_Dir::sub( $this->mode() . '/' . $this->data['id'] );
 	}
 
 	/**
@@ -1230,7 +1450,7 @@ final class Session {
 	 * @return string|\WP_Error
 	 */
 	private function files_dir() {
-		return Data_Dir::sub( 'restore/' . $this->data['id'] . '/files' );
+		return Data_Dir::sub( $this->mode() . '/' . $this->data['id'] . '/files' );
 	}
 
 	/**
@@ -1239,7 +1459,7 @@ final class Session {
 	 * @return string|\WP_Error
 	 */
 	private function old_dir() {
-		return Data_Dir::sub( 'restore/' . $this->data['id'] . '/old' );
+		return Data_Dir::sub( $this->mode() . '/' . $this->data['id'] . '/old' );
 	}
 
 	/**
@@ -1251,6 +1471,181 @@ final class Session {
 	 */
 	private function name( $kind, $index ) {
 		return 'strongbox_' . $kind . '_' . substr( $this->data['id'], 0, 8 ) . '_' . $index;
+	}
+
+	/**
+	 * Notes when something was staged (the drill report measures the staging time).
+	 */
+	private function staged_now() {
+		$now = time();
+		if ( null === $this->data['staged_first'] ) {
+			$this->data['staged_first'] = $now;
+		}
+		$this->data['staged_last'] = $now;
+	}
+
+	/**
+	 * The refusal of the steps that would change the site, in a drill.
+	 *
+	 * @return \WP_Error|null
+	 */
+	private function refuse_in_drill() {
+		if ( ! $this->is_drill() ) {
+			return null;
+		}
+		return self::err( 'strongbox_drill_refused', __( 'This session is a drill: it never changes the site, so swap, commit, search-replace and the kept-files list are refused. Verify what was staged, then delete the session.', 'strongbox' ), 409 );
+	}
+
+	/**
+	 * The page manifest of a staged table, computed from its staging table exactly as
+	 * GET /db/tables/{table}/manifest computes it from a live table (same width choice,
+	 * pages and per-page rows, bit_xor and sum).
+	 *
+	 * @param mixed $table Target table name (as staged).
+	 * @param mixed $width Page width, or null (chosen per FORMAT.md).
+	 * @return array|\WP_Error The manifest, with `table` the target name and `staging` the table read.
+	 */
+	public function verify_table( $table, $width ) {
+		if ( ! is_string( $table ) || ! isset( $this->data['tables'][ $table ] ) ) {
+			return self::err( 'strongbox_table_not_staged', __( 'This table was not staged in this session.', 'strongbox' ), 404 );
+		}
+		if ( null !== $width && ! Checksum::valid_width( $width ) ) {
+			return self::err( 'strongbox_width_invalid', __( 'The page width must be a power of two between 1 and 2^40.', 'strongbox' ) );
+		}
+		$staging = $this->data['tables'][ $table ]['staging'];
+		if ( ! preg_match( Schema::RESTORE_TABLE_PATTERN, $staging ) ) {
+			return self::err( 'strongbox_table_not_staged', __( 'This table was not staged in this session.', 'strongbox' ), 404 );
+		}
+		$t   = Schema::describe( $staging );
+		$out = Manifest::compute( $t, $width );
+		if ( is_wp_error( $out ) ) {
+			return $out;
+		}
+		$out = array(
+			'table'   => $table,
+			'staging' => $staging,
+		) + $out;
+		++$this->data['verified']['tables'];
+		$this->touch();
+		return $out;
+	}
+
+	/**
+	 * Size and SHA-256 of staged files (each read in pieces: memory stays flat).
+	 *
+	 * @param array $paths Site-relative paths as staged (at most 1000).
+	 * @return array|\WP_Error {files: [{path, size, sha256, complete, mode} | {path, error, code}], totals}
+	 */
+	public function verify_files( array $paths ) {
+		$staged = $this->staged();
+		if ( is_wp_error( $staged ) ) {
+			return $staged;
+		}
+		$out    = array();
+		$totals = array(
+			'files'     => 0,
+			'bytes'     => 0,
+			'not_found' => 0,
+		);
+		foreach ( $paths as $path ) {
+			$rel = Jail::clean( $path );
+			if ( is_wp_error( $rel ) ) {
+				$out[] = array(
+					'path'  => is_string( $path ) ? $path : '',
+					'error' => 'invalid',
+					'code'  => $rel->get_error_code(),
+				);
+				continue;
+			}
+			$d = $staged->digest( $rel );
+			if ( null === $d ) {
+				++$totals['not_found'];
+				$out[] = array(
+					'path'  => $path,
+					'error' => 'not_staged',
+					'code'  => 'strongbox_file_not_staged',
+				);
+				continue;
+			}
+			++$totals['files'];
+			$totals['bytes'] += $d['size'];
+			$out[]            = array( 'path' => $path ) + $d;
+		}
+		$this->data['verified']['files'] += $totals['files'];
+		$this->touch();
+		return array(
+			'files'  => $out,
+			'totals' => $totals,
+		);
+	}
+
+	/**
+	 * Appends this drill's report to drill/reports.json (the private directory, not the
+	 * database: a drill writes nothing to the site's tables) and returns it.
+	 *
+	 * @return array {id, user_id, opened, closed, seconds, staging_seconds, ended, tables, files, verified, result, rto_seconds, detail}
+	 */
+	private function record_report() {
+		$d      = $this->data;
+		$tables = array();
+		foreach ( $d['tables'] as $name => $t ) {
+			$tables[] = array(
+				'table' => $name,
+				'rows'  => (int) $t['rows'],
+			);
+		}
+		$client = isset( $d['client_result'] ) && is_array( $d['client_result'] ) ? $d['client_result'] : array();
+		$report = array(
+			'id'              => $d['id'],
+			'user_id'         => (int) $d['user_id'],
+			'opened'          => gmdate( 'c', (int) $d['created'] ),
+			'closed'          => gmdate( 'c' ),
+			'seconds'         => time() - (int) $d['created'],
+			'staging_seconds' => null === $d['staged_first'] ? null : (int) $d['staged_last'] - (int) $d['staged_first'],
+			'ended'           => isset( $d['ended'] ) ? (string) $d['ended'] : 'requested',
+			'tables'          => $tables,
+			'files'           => $this->files_summary(),
+			'verified'        => $d['verified'],
+			'result'          => isset( $client['result'] ) ? $client['result'] : null,
+			'rto_seconds'     => isset( $client['rto_seconds'] ) ? $client['rto_seconds'] : null,
+			'snapshot'        => isset( $client['snapshot'] ) ? $client['snapshot'] : null,
+			'detail'          => isset( $client['detail'] ) ? $client['detail'] : null,
+		);
+		$dir = self::dir( self::DRILL );
+		if ( ! is_wp_error( $dir ) ) {
+			$all   = self::reports();
+			$all[] = $report;
+			$all   = array_slice( $all, -self::MAX_REPORTS );
+			$tmp   = $dir . '/reports.' . wp_generate_password( 6, false ) . '.tmp';
+			if ( false !== file_put_contents( $tmp, wp_json_encode( $all ) ) ) { // phpcs:ignore WordPress.WP.AlternativeFunctions
+				rename( $tmp, $dir . '/reports.json' ); // phpcs:ignore WordPress.WP.AlternativeFunctions
+			}
+		}
+		return $report;
+	}
+
+	/**
+	 * What the drill's client measured and concluded, recorded with the report when the
+	 * drill is deleted.
+	 *
+	 * @param array $result {result: passed|failed, rto_seconds, snapshot, detail}.
+	 */
+	public function set_client_result( array $result ) {
+		$this->data['client_result'] = $result;
+	}
+
+	/**
+	 * The recorded drill reports, oldest first.
+	 *
+	 * @return array
+	 */
+	public static function reports() {
+		$dir = self::dir( self::DRILL );
+		if ( is_wp_error( $dir ) || ! is_file( $dir . '/reports.json' ) ) {
+			return array();
+		}
+		$all = json_decode( (string) file_get_contents( $dir . '/reports.json' ), true ); // phpcs:ignore WordPress.WP.AlternativeFunctions
+		return is_array( $all ) ? $all : array();
 	}
 
 	/**
@@ -1285,7 +1680,7 @@ final class Session {
 	 * Writes the state file atomically.
 	 */
 	private function save() {
-		$dir = self::dir();
+		$dir = self::dir( $this->mode() );
 		if ( is_wp_error( $dir ) || ! is_file( $dir . '/session.json' ) ) {
 			return;
 		}

@@ -89,6 +89,44 @@ final class Staged_Files {
 	}
 
 	/**
+	 * Size and SHA-256 of a staged file's bytes, read in 1 MiB pieces (memory stays flat
+	 * whatever the size), or null when nothing is staged under that path (or its bytes
+	 * were already swapped into the site).
+	 *
+	 * @param string $rel Clean relative path.
+	 * @return array|null {size, sha256, complete, mode}
+	 */
+	public function digest( $rel ) {
+		$meta = $this->get( $rel );
+		$file = $this->dir . '/files/' . sha1( $rel ) . '.bin';
+		if ( null === $meta || ! is_file( $file ) ) {
+			return null;
+		}
+		$h = fopen( $file, 'rb' ); // phpcs:ignore WordPress.WP.AlternativeFunctions
+		if ( false === $h ) {
+			return null;
+		}
+		$ctx  = hash_init( 'sha256' );
+		$size = 0;
+		while ( ! feof( $h ) ) {
+			$piece = fread( $h, 1048576 ); // phpcs:ignore WordPress.WP.AlternativeFunctions
+			if ( false === $piece ) {
+				fclose( $h ); // phpcs:ignore WordPress.WP.AlternativeFunctions
+				return null;
+			}
+			$size += strlen( $piece );
+			hash_update( $ctx, $piece );
+		}
+		fclose( $h ); // phpcs:ignore WordPress.WP.AlternativeFunctions
+		return array(
+			'size'     => $size,
+			'sha256'   => hash_final( $ctx ),
+			'complete' => $meta['complete'],
+			'mode'     => sprintf( '%04o', $meta['mode'] ),
+		);
+	}
+
+	/**
 	 * Stages one piece of a file: offset 0 starts the file (over), any other offset
 	 * must be the size staged so far. A piece that cannot be written whole leaves
 	 * the file as it was.

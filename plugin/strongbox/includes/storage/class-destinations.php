@@ -7,10 +7,14 @@
 
 namespace Strongbox\Storage;
 
+use Strongbox\Secrets;
+
 defined( 'ABSPATH' ) || exit;
 
 /**
- * Repository of S3-compatible destinations in a non-autoloaded option.
+ * Repository of S3-compatible destinations in a non-autoloaded option. The secret
+ * access keys are stored encrypted (Secrets, context `destination:<id>`); a plain one
+ * left by an earlier version is encrypted the first time the list is read.
  */
 final class Destinations {
 
@@ -18,27 +22,107 @@ final class Destinations {
 	const OPTION = 'strongbox_destinations';
 
 	/**
-	 * All destinations, with secrets (server-side use only).
+	 * The option as stored (secrets encrypted), plain secrets of earlier versions
+	 * encrypted on the way.
+	 *
+	 * @return array<string, array>
+	 */
+	private static function stored() {
+		$all = get_option( self::OPTION, array() );
+		if ( ! is_array( $all ) ) {
+			return array();
+		}
+		$migrated = false;
+		foreach ( $all as $id => &$d ) {
+			if ( is_array( $d ) && isset( $d['secret_access_key'] ) && is_string( $d['secret_access_key'] ) && '' !== $d['secret_access_key'] && ! Secrets::is_sealed( $d['secret_access_key'] ) ) {
+				$d['secret_access_key'] = Secrets::seal( $d['secret_access_key'], self::context( $id ) );
+				$migrated               = true;
+			}
+		}
+		unset( $d );
+		if ( $migrated ) {
+			update_option( self::OPTION, $all ); // Autoload left as it is.
+		}
+		return $all;
+	}
+
+	/**
+	 * The encryption context of a destination's secret.
+	 *
+	 * @param string $id Id.
+	 * @return string
+	 */
+	private static function context( $id ) {
+		return 'destination:' . $id;
+	}
+
+	/**
+	 * All destinations, with secrets decrypted (server-side use only). A secret that
+	 * can no longer be decrypted is '' with `secret_error` set to the error code.
 	 *
 	 * @return array<string, array>
 	 */
 	public static function all() {
-		$all = get_option( self::OPTION, array() );
-		return is_array( $all ) ? $all : array();
+		$out = array();
+		foreach ( self::stored() as $id => $d ) {
+			$out[ $id ] = self::decrypted( (string) $id, (array) $d );
+		}
+		return $out;
 	}
 
 	/**
-	 * One destination with its secret, or an error.
+	 * A stored destination with its secret decrypted (or `secret_error`).
 	 *
-	 * @param mixed $id Id.
+	 * @param string $id Id.
+	 * @param array  $d  Stored destination.
+	 * @return array
+	 */
+	private static function decrypted( $id, array $d ) {
+		$plain = Secrets::open( isset( $d['secret_access_key'] ) ? $d['secret_access_key'] : '', self::context( $id ), self::what( $d ) );
+		if ( is_wp_error( $plain ) ) {
+			$d['secret_access_key'] = '';
+			$d['secret_error']      = $plain->get_error_code();
+			$d['has_secret']        = true;
+		} else {
+			$d['secret_access_key'] = $plain;
+		}
+		return $d;
+	}
+
+	/**
+	 * Names a destination's secret in messages.
+	 *
+	 * @param array $d Destination.
+	 * @return string
+	 */
+	private static function what( array $d ) {
+		/* translators: %s: destination name */
+		return sprintf( __( 'the secret access key of the destination "%s"', 'strongbox' ), isset( $d['name'] ) ? (string) $d['name'] : '' );
+	}
+
+	/**
+	 * One destination with its secret, or an error (also when its secret can no longer
+	 * be decrypted, unless $need_secret is false).
+	 *
+	 * @param mixed $id          Id.
+	 * @param bool  $need_secret Whether the caller signs with the secret.
 	 * @return array|\WP_Error
 	 */
-	public static function get( $id ) {
-		$all = self::all();
+	public static function get( $id, $need_secret = true ) {
+		$all = self::stored();
 		if ( ! is_string( $id ) || ! isset( $all[ $id ] ) ) {
 			return new \WP_Error( 'strongbox_destination_not_found', __( 'No such destination.', 'strongbox' ), array( 'status' => 404 ) );
 		}
-		return $all[ $id ];
+		if ( ! $need_secret ) {
+			return self::decrypted( $id, $all[ $id ] );
+		}
+		$plain = Secrets::open( $all[ $id ]['secret_access_key'], self::context( $id ), self::what( $all[ $id ] ) );
+		if ( is_wp_error( $plain ) ) {
+			return $plain;
+		}
+		$d                      = $all[ $id ];
+		$d['secret_access_key'] = $plain;
+		return $d;
 	}
 
 	/**
@@ -49,7 +133,7 @@ final class Destinations {
 	 * @return array|\WP_Error The public view.
 	 */
 	public static function save( array $input, $id = null ) {
-		$all  = self::all();
+		$all  = self::stored();
 		$prev = null;
 		if ( null !== $id ) {
 			if ( ! isset( $all[ $id ] ) ) {
@@ -71,16 +155,25 @@ final class Destinations {
 			(array) $prev,
 			array_intersect_key( $input, array_flip( array( 'name', 'endpoint', 'region', 'bucket', 'prefix', 'access_key_id', 'secret_access_key', 'path_style' ) ) )
 		);
-		if ( isset( $input['secret_access_key'] ) && '' === $input['secret_access_key'] && $prev ) {
-			$d['secret_access_key'] = $prev['secret_access_key'];
+		$keep = $prev && ( ! isset( $input['secret_access_key'] ) || '' === $input['secret_access_key'] );
+		if ( $keep ) {
+			$d['secret_access_key'] = $prev['secret_access_key']; // As stored (encrypted): checked below as present.
 		}
-		$valid = self::validate( $d );
+		$check = $d;
+		if ( $keep && '' !== (string) $prev['secret_access_key'] ) {
+			$check['secret_access_key'] = 'kept';
+		}
+		$valid = self::validate( $check );
 		if ( is_wp_error( $valid ) ) {
 			return $valid;
 		}
+		unset( $d['secret_error'], $d['has_secret'] );
 		$d['prefix']     = trim( $d['prefix'], '/' );
 		$d['path_style'] = (bool) $d['path_style'];
 		$d['id']         = null === $id ? 'd' . bin2hex( random_bytes( 6 ) ) : $id;
+		if ( ! $keep ) {
+			$d['secret_access_key'] = Secrets::seal( $d['secret_access_key'], self::context( $d['id'] ) );
+		}
 		$d['updated']    = time();
 		$all[ $d['id'] ] = $d;
 		if ( false === get_option( self::OPTION, false ) ) {
@@ -88,7 +181,7 @@ final class Destinations {
 		} else {
 			update_option( self::OPTION, $all, false );
 		}
-		return self::public_view( $d );
+		return self::public_view( self::decrypted( $d['id'], $d ) );
 	}
 
 	/**
@@ -98,7 +191,7 @@ final class Destinations {
 	 * @return bool
 	 */
 	public static function delete( $id ) {
-		$all = self::all();
+		$all = self::stored();
 		if ( ! is_string( $id ) || ! isset( $all[ $id ] ) ) {
 			return false;
 		}
@@ -114,7 +207,10 @@ final class Destinations {
 	 * @return array
 	 */
 	public static function public_view( array $d ) {
-		$d['has_secret'] = '' !== (string) $d['secret_access_key'];
+		$d['has_secret'] = ! empty( $d['has_secret'] ) || '' !== (string) $d['secret_access_key'];
+		if ( ! isset( $d['secret_error'] ) ) {
+			$d['secret_error'] = null; // strongbox_secret_key_changed / strongbox_secret_corrupt: re-enter the secret.
+		}
 		unset( $d['secret_access_key'] );
 		return $d;
 	}
