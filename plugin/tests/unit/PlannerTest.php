@@ -124,4 +124,12 @@ class PlannerTest extends TestCase {
 		$this->assertSame( 900, Planner::grace_seconds( $s ) ); // A quarter of an hour beats 10 minutes.
 		$this->assertSame( 6 * 3600, Planner::grace_seconds( array( 'every' => 'day' ) ) );
 	}
+
+	public function test_fixed_offset_zones_have_no_transitions() {
+		// wp_timezone() is a fixed offset such as +00:00 or +05:30 when the site has no named zone.
+		$tz = new DateTimeZone( '+05:30' );
+		$t  = Planner::next_after( array( 'every' => 'day', 'at' => '03:30' ), gmmktime( 0, 0, 0, 11, 25, 2026 ), $tz );
+		$this->assertSame( gmmktime( 22, 0, 0, 11, 25, 2026 ), $t );
+		$this->assertSame( gmmktime( 0, 30, 0, 11, 25, 2026 ), Planner::next_after( array( 'every' => 'hour' ), gmmktime( 0, 0, 0, 11, 25, 2026 ), $tz ) );
+	}
 }

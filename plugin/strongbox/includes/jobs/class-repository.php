@@ -180,14 +180,22 @@ final class Repository {
 	 * @param int         $page     Page (1-based).
 	 * @param int         $per_page Jobs per page.
 	 * @param string|null $state    Filter.
+	 * @param array       $filters  schedule_id, trigger.
 	 * @return array
 	 */
-	public static function find( $page, $per_page, $state = null ) {
+	public static function find( $page, $per_page, $state = null, array $filters = array() ) {
 		global $wpdb;
-		$where = '';
+		$conds = array();
 		if ( null !== $state ) {
-			$where = $wpdb->prepare( ' WHERE state = %s', $state );
+			$conds[] = $wpdb->prepare( 'state = %s', $state );
 		}
+		if ( isset( $filters['schedule_id'] ) ) {
+			$conds[] = $wpdb->prepare( 'schedule_id = %s', $filters['schedule_id'] );
+		}
+		if ( isset( $filters['trigger'] ) ) {
+			$conds[] = $wpdb->prepare( 'job_trigger = %s', $filters['trigger'] );
+		}
+		$where = $conds ? ' WHERE ' . implode( ' AND ', $conds ) : '';
 		$rows  = $wpdb->get_results( $wpdb->prepare( 'SELECT * FROM ' . self::table() . $where . ' ORDER BY id DESC LIMIT %d OFFSET %d', $per_page, ( $page - 1 ) * $per_page ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL
 		$total = (int) $wpdb->get_var( 'SELECT COUNT(*) FROM ' . self::table() . $where ); // phpcs:ignore WordPress.DB.PreparedSQL
 		return array(
@@ -257,6 +265,46 @@ final class Repository {
 			do_action( 'strongbox_job_finished', $after );
 		}
 		return $after;
+	}
+
+	/**
+	 * Appends one line to a job's log.
+	 *
+	 * @param int    $id   Job.
+	 * @param string $line Line.
+	 * @param int    $now  Now.
+	 */
+	public static function append_log( $id, $line, $now ) {
+		global $wpdb;
+		$log   = $wpdb->get_var( $wpdb->prepare( 'SELECT log FROM ' . self::table() . ' WHERE id = %d', (int) $id ) ); // phpcs:ignore WordPress.DB.PreparedSQL
+		$lines = json_decode( (string) $log, true );
+		$lines = is_array( $lines ) ? $lines : array();
+		$lines[] = gmdate( 'c', (int) $now ) . ' ' . substr( sanitize_text_field( $line ), 0, 1000 );
+		$wpdb->update( self::table(), array( 'log' => wp_json_encode( array_slice( $lines, -self::MAX_LOG_LINES ) ) ), array( 'id' => (int) $id ) );
+	}
+
+	/**
+	 * Merges keys into a job's result.
+	 *
+	 * @param int   $id     Job.
+	 * @param array $fields Keys.
+	 */
+	public static function merge_result( $id, array $fields ) {
+		global $wpdb;
+		$result = json_decode( (string) $wpdb->get_var( $wpdb->prepare( 'SELECT result FROM ' . self::table() . ' WHERE id = %d', (int) $id ) ), true ); // phpcs:ignore WordPress.DB.PreparedSQL
+		$result = array_merge( is_array( $result ) ? $result : array(), $fields );
+		$wpdb->update( self::table(), array( 'result' => wp_json_encode( (object) $result ) ), array( 'id' => (int) $id ) );
+	}
+
+	/**
+	 * The lease columns of a job (the token never leaves the server through the job's shape).
+	 *
+	 * @param int $id Job.
+	 * @return array|null lease_token, lease_expires, lease_owner.
+	 */
+	public static function lease_row( $id ) {
+		global $wpdb;
+		return $wpdb->get_row( $wpdb->prepare( 'SELECT lease_token, lease_expires, lease_owner FROM ' . self::table() . ' WHERE id = %d', (int) $id ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL
 	}
 
 	/**

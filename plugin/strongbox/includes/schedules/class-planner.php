@@ -168,7 +168,8 @@ final class Planner {
 		$naive   = gmmktime( $h, $i, 0, $m, $d, $y );
 		$offsets = array( $tz->getOffset( new \DateTimeImmutable( '@' . $naive ) ) );
 		$trans   = $tz->getTransitions( $naive - 2 * DAY_IN_SECONDS, $naive + 2 * DAY_IN_SECONDS );
-		foreach ( (array) $trans as $tr ) {
+		$trans   = is_array( $trans ) ? $trans : array(); // Fixed offsets such as +00:00 have none.
+		foreach ( $trans as $tr ) {
 			$offsets[] = (int) $tr['offset'];
 		}
 		$valid = array();
@@ -182,7 +183,7 @@ final class Planner {
 			return min( $valid );
 		}
 		// In a gap: the transition that skipped over it.
-		foreach ( (array) $trans as $tr ) {
+		foreach ( $trans as $tr ) {
 			if ( $tr['ts'] > $naive - 2 * DAY_IN_SECONDS && $tr['ts'] >= $naive - max( $offsets ) && $tr['ts'] <= $naive - min( $offsets ) ) {
 				return (int) $tr['ts'];
 			}
