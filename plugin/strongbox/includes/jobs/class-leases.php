@@ -248,7 +248,12 @@ final class Leases {
 		$args[] = $token;
 		$n      = $wpdb->query( $wpdb->prepare( "UPDATE $t SET " . implode( ', ', $set ) . " WHERE id = %d AND lease_token = %s AND state = 'running'", $args ) ); // phpcs:ignore WordPress.DB.PreparedSQL
 		if ( 1 !== (int) $n ) {
-			return self::lost();
+			// MariaDB counts changed rows only: a heartbeat in the same second as the claim changes nothing.
+			$row = Repository::lease_row( $id );
+			$now_job = Repository::get( $id );
+			if ( ! $row || ! hash_equals( (string) $row['lease_token'], $token ) || is_wp_error( $now_job ) || 'running' !== $now_job['state'] ) {
+				return self::lost();
+			}
 		}
 		if ( isset( $fields['message'] ) && '' !== (string) $fields['message'] ) {
 			Repository::append_log( $id, (string) $fields['message'], $now );

@@ -360,7 +360,7 @@ final class Repository {
 			'attempts'       => isset( $row['attempts'] ) ? (int) $row['attempts'] : 0,
 			'phase'          => isset( $row['phase'] ) ? $row['phase'] : null,
 			'params'         => is_array( $params ) && $params ? $params : new \stdClass(),
-			'result'         => is_array( $result ) ? $result : null,
+			'result'         => is_array( $result ) ? ( $result ? $result : new \stdClass() ) : null,
 			'lease'          => $lease,
 			'bytes_done'     => (int) $row['bytes_done'],
 			'bytes_total'    => null === $row['bytes_total'] ? null : (int) $row['bytes_total'],

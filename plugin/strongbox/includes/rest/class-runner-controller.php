@@ -40,11 +40,10 @@ class Runner_Controller extends Controller {
 							'type'                 => 'object',
 							'required'             => true,
 							'properties'           => array(
-								'id'      => array( 'type' => 'string', 'minLength' => 1, 'maxLength' => 100, 'pattern' => '^[^\x00-\x1f\x7f]+$' ),
-								'kind'    => array( 'type' => 'string', 'enum' => Runners::KINDS ),
+								'id'      => array( 'type' => 'string', 'required' => true, 'minLength' => 1, 'maxLength' => 100, 'pattern' => '^[^\x00-\x1f\x7f]+$' ),
+								'kind'    => array( 'type' => 'string', 'required' => true, 'enum' => Runners::KINDS ),
 								'version' => array( 'type' => 'string', 'maxLength' => 40 ),
 							),
-							'required'             => array( 'id', 'kind' ),
 							'additionalProperties' => false,
 						),
 						'types'  => array(
