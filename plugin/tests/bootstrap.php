@@ -31,3 +31,4 @@ require __DIR__ . '/support/class-http.php';
 require __DIR__ . '/support/class-auth.php';
 require __DIR__ . '/support/class-site-state.php';
 require __DIR__ . '/support/class-http-test-case.php';
+require __DIR__ . '/support/class-runner-helpers.php';

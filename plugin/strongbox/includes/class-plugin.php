@@ -35,6 +35,12 @@ final class Plugin {
 		add_filter( 'rest_pre_serve_request', array( Rest\Stream_Response::class, 'serve' ), 1000, 4 );
 		add_action( 'strongbox_prune_jobs', array( Jobs\Repository::class, 'prune_default' ) );
 		add_action( 'plugins_loaded', array( Jobs\Repository::class, 'maybe_upgrade' ) );
+		add_filter( 'cron_schedules', array( Schedules\Tick::class, 'cron_schedules' ) ); // phpcs:ignore WordPress.WP.CronInterval -- five minutes on purpose.
+		add_action( Schedules\Tick::HOOK, array( Schedules\Tick::class, 'run' ) );
+		add_action( 'admin_init', array( Schedules\Tick::class, 'ensure' ) );
+		add_action( 'strongbox_job_finished', array( Alerts\Incidents::class, 'on_job_finished' ) );
+		add_action( 'admin_notices', array( Alerts\Notifier::class, 'admin_notices' ) );
+		Updates\Before_Update::init();
 		if ( is_admin() ) {
 			Admin\Page::init();
 		}
@@ -60,6 +66,9 @@ final class Plugin {
 			new Rest\Presign_Controller(),
 			new Rest\Destination_Check_Controller(),
 			new Rest\Jobs_Controller(),
+			new Rest\Schedules_Controller(),
+			new Rest\Runner_Controller(),
+			new Rest\Status_Controller(),
 		);
 		foreach ( $controllers as $controller ) {
 			$controller->register_routes();
@@ -67,7 +76,7 @@ final class Plugin {
 	}
 
 	/**
-	 * Activation: jobs table, private directory, daily pruning.
+	 * Activation: jobs table, private directory, daily pruning, the planner's tick.
 	 */
 	public static function activate() {
 		Jobs\Repository::install_table();
@@ -75,6 +84,8 @@ final class Plugin {
 		if ( ! wp_next_scheduled( 'strongbox_prune_jobs' ) ) {
 			wp_schedule_event( time() + HOUR_IN_SECONDS, 'daily', 'strongbox_prune_jobs' );
 		}
+		add_filter( 'cron_schedules', array( Schedules\Tick::class, 'cron_schedules' ) ); // phpcs:ignore WordPress.WP.CronInterval
+		Schedules\Tick::ensure();
 	}
 
 	/**
@@ -82,6 +93,7 @@ final class Plugin {
 	 */
 	public static function deactivate() {
 		wp_clear_scheduled_hook( 'strongbox_prune_jobs' );
+		Schedules\Tick::clear();
 		Restore\Maintenance_Gate::disable();
 	}
 }

@@ -19,10 +19,19 @@ class SecurityMatrixTest extends SB_Http_Test_Case {
 	/** @var int */
 	private static $job;
 
+	/** @var string */
+	private static $schedule;
+
 	public static function setUpBeforeClass(): void {
 		$d          = self::api( 'POST', '/destinations', array( 'name' => 'matrix', 'endpoint' => 'http://127.0.0.1:9', 'bucket' => 'matrix-bucket', 'prefix' => 'pfx', 'access_key_id' => 'AKMATRIX', 'secret_access_key' => 'matrix-secret-never-shown' ) )->json();
 		self::$dest = $d['id'];
 		self::$job  = self::api( 'POST', '/jobs', array( 'type' => 'check' ) )->json()['id'];
+		self::$schedule = self::api( 'POST', '/schedules', array( 'name' => 'matrix', 'every' => 'day', 'enabled' => false, 'destination_ids' => array( self::$dest ) ) )->json()['id'];
+	}
+
+	public static function tearDownAfterClass(): void {
+		self::api( 'DELETE', '/schedules/' . self::$schedule );
+		delete_option( \Strongbox\Clock::OPTION ); // PUT /test/clock {"advance": 0} froze the simulated clock.
 	}
 
 	/**
@@ -34,6 +43,7 @@ class SecurityMatrixTest extends SB_Http_Test_Case {
 		$sid = str_repeat( 'ab', 16 );
 		$d   = self::$dest;
 		$j   = self::$job;
+		$s   = self::$schedule;
 		return array(
 			'/site'                                         => array( 'GET', '/site' ),
 			'/files'                                        => array( 'GET', '/files?limit=2' ),
@@ -78,6 +88,18 @@ class SecurityMatrixTest extends SB_Http_Test_Case {
 			'/jobs/prune'                                   => array( 'POST', '/jobs/prune', array( 'days' => 36500 ) ),
 			'/settings/passphrase'                          => array( 'GET', '/settings/passphrase' ),
 			'PUT /settings/passphrase'                      => array( 'PUT', '/settings/passphrase', array( 'passphrase' => 'matrix passphrase 1' ) ),
+			'/schedules'                                    => array( 'GET', '/schedules' ),
+			'POST /schedules'                               => array( 'POST', '/schedules', array( 'every' => 'day', 'destination_ids' => array( 'd000000000000' ) ) ),
+			'/schedules/(?P<id>s[0-9a-f]{12})'              => array( 'GET', "/schedules/$s" ),
+			'PATCH /schedules/(?P<id>s[0-9a-f]{12})'        => array( 'PATCH', "/schedules/$s", array( 'name' => 'matrix' ) ),
+			'DELETE /schedules/(?P<id>s[0-9a-f]{12})'       => array( 'DELETE', '/schedules/s000000000000' ),
+			'/runner/claim'                                 => array( 'POST', '/runner/claim', array( 'runner' => array( 'id' => 'matrix', 'kind' => 'agent' ), 'types' => array( 'restore' ) ) ),
+			'/jobs/(?P<id>[0-9]+)/heartbeat'                => array( 'POST', "/jobs/$j/heartbeat", array( 'lease' => str_repeat( 'ab', 24 ) ) ),
+			'/jobs/(?P<id>[0-9]+)/finish'                   => array( 'POST', "/jobs/$j/finish", array( 'lease' => str_repeat( 'ab', 24 ), 'state' => 'failed' ) ),
+			'/status'                                       => array( 'GET', '/status' ),
+			'/settings'                                     => array( 'GET', '/settings' ),
+			'PUT /settings'                                 => array( 'PUT', '/settings', array( 'rpo_hours' => 24 ) ),
+			'/test/clock'                                   => array( 'PUT', '/test/clock', array( 'advance' => 0 ) ),
 		);
 	}
 

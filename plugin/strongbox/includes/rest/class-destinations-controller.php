@@ -29,6 +29,19 @@ class Destinations_Controller extends Controller {
 			'access_key_id'     => array( 'type' => 'string', 'maxLength' => 256 ),
 			'secret_access_key' => array( 'type' => 'string', 'maxLength' => 1024 ),
 			'path_style'        => array( 'type' => 'boolean' ),
+			'retention'         => array(
+				'type'                 => 'object',
+				'properties'           => array(
+					'keep_last'    => array( 'type' => 'integer', 'minimum' => 0 ),
+					'keep_hourly'  => array( 'type' => 'integer', 'minimum' => 0 ),
+					'keep_daily'   => array( 'type' => 'integer', 'minimum' => 0 ),
+					'keep_weekly'  => array( 'type' => 'integer', 'minimum' => 0 ),
+					'keep_monthly' => array( 'type' => 'integer', 'minimum' => 0 ),
+					'keep_yearly'  => array( 'type' => 'integer', 'minimum' => 0 ),
+					'keep_within'  => array( 'type' => 'string', 'maxLength' => 32 ),
+				),
+				'additionalProperties' => false,
+			),
 		);
 		$this->route(
 			'/destinations',
@@ -110,7 +123,7 @@ class Destinations_Controller extends Controller {
 	 */
 	private function fields( \WP_REST_Request $request ) {
 		$out = array();
-		foreach ( array( 'name', 'endpoint', 'region', 'bucket', 'prefix', 'access_key_id', 'secret_access_key', 'path_style' ) as $f ) {
+		foreach ( array( 'name', 'endpoint', 'region', 'bucket', 'prefix', 'access_key_id', 'secret_access_key', 'path_style', 'retention' ) as $f ) {
 			if ( null !== $request[ $f ] ) {
 				$out[ $f ] = $request[ $f ];
 			}

@@ -7,6 +7,8 @@
 
 namespace Strongbox\Rest;
 
+use Strongbox\Clock;
+use Strongbox\Jobs\Leases;
 use Strongbox\Jobs\Repository;
 use Strongbox\Storage\Destinations;
 
@@ -33,7 +35,9 @@ class Jobs_Controller extends Controller {
 					array(
 						'page'     => array( 'type' => 'integer', 'default' => 1, 'minimum' => 1 ),
 						'per_page' => array( 'type' => 'integer', 'default' => 20, 'minimum' => 1, 'maximum' => 100 ),
-						'state'    => array( 'type' => 'string', 'enum' => Repository::STATES ),
+						'state'       => array( 'type' => 'string', 'enum' => Repository::STATES ),
+						'schedule_id' => array( 'type' => 'string', 'pattern' => '^s[0-9a-f]{12}$' ),
+						'trigger'     => array( 'type' => 'string', 'enum' => Repository::TRIGGERS ),
 					),
 				),
 				array(
@@ -65,7 +69,10 @@ class Jobs_Controller extends Controller {
 				),
 			)
 		);
-		$this->route( '/jobs/(?P<id>[0-9]+)/passphrase', array( array( 'GET', array( $this, 'get_passphrase' ) ) ) );
+		$this->route(
+			'/jobs/(?P<id>[0-9]+)/passphrase',
+			array( array( 'GET', array( $this, 'get_passphrase' ), array( 'lease' => array( 'type' => 'string', 'pattern' => '^[0-9a-f]{48}$' ) ) ) )
+		);
 		$this->route(
 			'/jobs/prune',
 			array( array( 'POST', array( $this, 'prune' ), array( 'days' => array( 'type' => 'integer', 'default' => 90, 'minimum' => 1, 'maximum' => 36500 ) ) ) )
@@ -90,7 +97,13 @@ class Jobs_Controller extends Controller {
 	 * @return \WP_REST_Response
 	 */
 	public function list_jobs( \WP_REST_Request $request ) {
-		return new \WP_REST_Response( Repository::find( (int) $request['page'], (int) $request['per_page'], $request['state'] ) );
+		$filters = array();
+		foreach ( array( 'schedule_id', 'trigger' ) as $f ) {
+			if ( null !== $request[ $f ] ) {
+				$filters[ $f ] = $request[ $f ];
+			}
+		}
+		return new \WP_REST_Response( Repository::find( (int) $request['page'], (int) $request['per_page'], $request['state'], $filters ) );
 	}
 
 	/**
@@ -151,7 +164,8 @@ class Jobs_Controller extends Controller {
 	}
 
 	/**
-	 * GET /jobs/{id}/passphrase: only to the administrator who runs the job, while it runs.
+	 * GET /jobs/{id}/passphrase: only to the administrator who runs the job, while it runs;
+	 * for a job claimed by a runner, only with its live lease (`X-Strongbox-Lease` or `lease`).
 	 *
 	 * @param \WP_REST_Request $request Request.
 	 * @return \WP_REST_Response|\WP_Error
@@ -160,6 +174,10 @@ class Jobs_Controller extends Controller {
 		$job = Repository::get( $request['id'] );
 		if ( is_wp_error( $job ) ) {
 			return $job;
+		}
+		$leased = null !== $job['lease'] || in_array( $job['trigger'], Leases::CLAIMABLE_TRIGGERS, true );
+		if ( $leased && ! Leases::holds( $job, self::lease_token( $request ), Clock::now() ) ) {
+			return self::error( 'strongbox_passphrase_denied', __( 'The passphrase of a job run by a runner is only handed to the runner that holds its lease.', 'strongbox' ), 403 );
 		}
 		if ( 'running' !== $job['state'] || get_current_user_id() !== $job['user_id'] ) {
 			return self::error( 'strongbox_passphrase_denied', __( 'The passphrase is only handed to a running job, and only to the administrator who started it.', 'strongbox' ), 403 );
@@ -174,6 +192,20 @@ class Jobs_Controller extends Controller {
 		$response = new \WP_REST_Response( array( 'passphrase' => $passphrase ) );
 		$response->header( 'Cache-Control', 'no-store' );
 		return $response;
+	}
+
+	/**
+	 * The lease token of a request: header X-Strongbox-Lease, or the `lease` parameter.
+	 *
+	 * @param \WP_REST_Request $request Request.
+	 * @return string
+	 */
+	public static function lease_token( \WP_REST_Request $request ) {
+		$h = $request->get_header( 'x_strongbox_lease' );
+		if ( is_string( $h ) && '' !== $h ) {
+			return $h;
+		}
+		return is_string( $request['lease'] ) ? $request['lease'] : '';
 	}
 
 	/**

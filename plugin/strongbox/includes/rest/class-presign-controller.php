@@ -8,6 +8,8 @@
 
 namespace Strongbox\Rest;
 
+use Strongbox\Clock;
+use Strongbox\Jobs\Leases;
 use Strongbox\Jobs\Repository;
 use Strongbox\Storage\Destinations;
 use Strongbox\Storage\Key_Policy;
@@ -42,6 +44,7 @@ class Presign_Controller extends Controller {
 					array( $this, 'presign' ),
 					array(
 						'job_id'   => array( 'type' => 'integer', 'required' => true, 'minimum' => 1 ),
+						'lease'    => array( 'type' => 'string', 'pattern' => '^[0-9a-f]{48}$' ),
 						'expires'  => array( 'type' => 'integer', 'default' => 900, 'minimum' => 1, 'maximum' => self::MAX_EXPIRES ),
 						'requests' => array(
 							'type'     => 'array',
@@ -81,6 +84,10 @@ class Presign_Controller extends Controller {
 		}
 		if ( ! in_array( $job['state'], array( 'queued', 'running' ), true ) ) {
 			return self::error( 'strongbox_job_not_active', __( 'URLs are only presigned for a queued or running job.', 'strongbox' ), 409 );
+		}
+		// A job for runners (scheduled, before an update) is presigned only for the runner holding its lease.
+		if ( ( null !== $job['lease'] || in_array( $job['trigger'], Leases::CLAIMABLE_TRIGGERS, true ) ) && ! Leases::holds( $job, Jobs_Controller::lease_token( $request ), Clock::now() ) ) {
+			return self::error( 'strongbox_lease_required', __( 'This job is run by a runner: URLs are presigned only with the lease token of the runner that claimed it.', 'strongbox' ), 403 );
 		}
 		if ( ! empty( $job['destination_id'] ) && $job['destination_id'] !== $request['id'] ) {
 			return self::error( 'strongbox_job_destination_mismatch', __( 'This job was started for another destination; start a job for this destination instead.', 'strongbox' ), 403 );

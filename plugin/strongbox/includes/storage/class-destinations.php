@@ -21,6 +21,70 @@ final class Destinations {
 	/** Option name. */
 	const OPTION = 'strongbox_destinations';
 
+	/** Retention keys (restic's keep-* options) counted in snapshots. */
+	const KEEP_COUNTS = array( 'keep_last', 'keep_hourly', 'keep_daily', 'keep_weekly', 'keep_monthly', 'keep_yearly' );
+
+	/**
+	 * Retention of a new destination: hourly 24, daily 7, weekly 4, monthly 12.
+	 *
+	 * @return array
+	 */
+	public static function default_retention() {
+		return array(
+			'keep_last'    => 0,
+			'keep_hourly'  => 24,
+			'keep_daily'   => 7,
+			'keep_weekly'  => 4,
+			'keep_monthly' => 12,
+			'keep_yearly'  => 0,
+			'keep_within'  => '',
+		);
+	}
+
+	/**
+	 * A destination's retention policy. Destinations saved before retention existed keep
+	 * everything (all zero) until a policy is set.
+	 *
+	 * @param array $d Destination.
+	 * @return array
+	 */
+	public static function retention( array $d ) {
+		$none = array_fill_keys( self::KEEP_COUNTS, 0 ) + array( 'keep_within' => '' );
+		return isset( $d['retention'] ) && is_array( $d['retention'] ) ? array_merge( $none, array_intersect_key( $d['retention'], $none ) ) : $none;
+	}
+
+	/**
+	 * Checks and normalizes a retention policy.
+	 *
+	 * @param mixed $r Policy.
+	 * @return array|\WP_Error
+	 */
+	public static function normalize_retention( $r ) {
+		if ( ! is_array( $r ) ) {
+			return self::invalid( __( 'The retention policy must be an object of keep_* values.', 'strongbox' ) );
+		}
+		$out = array();
+		foreach ( self::KEEP_COUNTS as $k ) {
+			$v = isset( $r[ $k ] ) ? $r[ $k ] : 0;
+			if ( ! is_numeric( $v ) || (int) $v < 0 || (int) $v > 100000 || (int) $v != $v ) { // phpcs:ignore Universal.Operators.StrictComparisons
+				/* translators: %s: retention field such as keep_daily */
+				return self::invalid( sprintf( __( '%s must be a whole number from 0 (not used) upward.', 'strongbox' ), $k ) );
+			}
+			$out[ $k ] = (int) $v;
+		}
+		$within = isset( $r['keep_within'] ) ? (string) $r['keep_within'] : '';
+		if ( '' !== $within && ! preg_match( '/^(?:[0-9]{1,5}[ymdh]){1,4}$/', $within ) ) {
+			return self::invalid( __( 'keep_within must be empty or a duration such as 2d, 6m or 1y2m3d4h (years, months, days, hours).', 'strongbox' ) );
+		}
+		$out['keep_within'] = $within;
+		$unknown            = array_diff( array_keys( $r ), array_merge( self::KEEP_COUNTS, array( 'keep_within' ) ) );
+		if ( $unknown ) {
+			/* translators: %s: field name */
+			return self::invalid( sprintf( __( 'Unknown retention field "%s".', 'strongbox' ), (string) reset( $unknown ) ) );
+		}
+		return $out;
+	}
+
 	/**
 	 * The option as stored (secrets encrypted), plain secrets of earlier versions
 	 * encrypted on the way.
@@ -155,6 +219,15 @@ final class Destinations {
 			(array) $prev,
 			array_intersect_key( $input, array_flip( array( 'name', 'endpoint', 'region', 'bucket', 'prefix', 'access_key_id', 'secret_access_key', 'path_style' ) ) )
 		);
+		if ( isset( $input['retention'] ) ) {
+			$retention = self::normalize_retention( $input['retention'] );
+			if ( is_wp_error( $retention ) ) {
+				return $retention;
+			}
+			$d['retention'] = $retention;
+		} elseif ( null === $prev ) {
+			$d['retention'] = self::default_retention();
+		}
 		$keep = $prev && ( ! isset( $input['secret_access_key'] ) || '' === $input['secret_access_key'] );
 		if ( $keep ) {
 			$d['secret_access_key'] = $prev['secret_access_key']; // As stored (encrypted): checked below as present.
@@ -211,6 +284,7 @@ final class Destinations {
 		if ( ! isset( $d['secret_error'] ) ) {
 			$d['secret_error'] = null; // strongbox_secret_key_changed / strongbox_secret_corrupt: re-enter the secret.
 		}
+		$d['retention'] = self::retention( $d );
 		unset( $d['secret_access_key'] );
 		return $d;
 	}

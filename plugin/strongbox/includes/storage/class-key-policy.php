@@ -21,7 +21,11 @@ final class Key_Policy {
 		'restore' => array( 'GET', 'HEAD', 'LIST' ),
 		'check'   => array( 'GET', 'HEAD', 'LIST' ),
 		'prune'   => array( 'GET', 'HEAD', 'LIST', 'DELETE', 'PUT' ),
+		'drill'   => array( 'GET', 'HEAD', 'LIST' ),
 	);
+
+	/** A backup applies its destination's retention (forget): it may remove snapshot files, nothing else. */
+	const SNAPSHOTS_DIR = 'snapshots';
 
 	/** Directory of the lock files, under the prefix. */
 	const LOCKS_DIR = 'locks';
@@ -41,6 +45,9 @@ final class Key_Policy {
 	 */
 	public static function allows( $type, $method, $key, $prefix ) {
 		if ( isset( self::OPERATIONS[ $type ] ) && in_array( $method, self::OPERATIONS[ $type ], true ) ) {
+			return true;
+		}
+		if ( 'backup' === $type && 'DELETE' === $method && self::valid_key( $key ) && self::under_prefix( $key, ( '' === $prefix ? '' : $prefix . '/' ) . self::SNAPSHOTS_DIR ) ) {
 			return true;
 		}
 		return in_array( $method, self::LOCK_OPERATIONS, true ) && self::is_lock( $key, $prefix );
