@@ -96,6 +96,12 @@ pub struct TableRef {
     pub rows: u64,
     /// Serialized bytes.
     pub bytes: u64,
+    /// The source's change-signal token for this table (opaque; the
+    /// plugin's manifest `signal`): the next backup sends it back, and a
+    /// table the database proves unchanged since is referenced whole
+    /// without a checksum pass.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal: Option<String>,
 }
 
 /// Figures of a snapshot.
@@ -119,6 +125,10 @@ pub struct SnapshotStats {
     pub pages_read: u64,
     /// Pages referenced from the parent without reading.
     pub pages_reused: u64,
+    /// Tables the database proved unchanged since the parent by its change
+    /// signals (referenced whole, without a checksum pass).
+    #[serde(default)]
+    pub tables_unchanged: u64,
     /// Blobs that were new.
     pub blobs_new: u64,
     /// Plaintext bytes of new blobs.

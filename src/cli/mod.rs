@@ -1063,9 +1063,11 @@ async fn agent(cli: &Cli, a: &AgentArgs, cancel: Arc<AtomicBool>) -> Result<u8> 
             failed += 1;
         }
         if cli.json {
-            out_json(
-                &serde_json::json!({"job": job.id, "type": job.job_type, "outcome": outcome}),
-            )?;
+            // One line per job (JSON Lines), so a log can be followed.
+            println!(
+                "{}",
+                serde_json::json!({"job": job.id, "type": job.job_type, "outcome": outcome})
+            );
         } else {
             println!(
                 "job {} {}: {}{}",

@@ -176,8 +176,12 @@ async fn run_locked(
     let database = match db {
         Some(src) => {
             let mut previous: HashMap<String, TableManifest> = HashMap::new();
+            let mut signals: HashMap<String, String> = HashMap::new();
             if let Some(pdb) = parent.as_ref().and_then(|(_, s)| s.database.as_ref()) {
                 for t in &pdb.tables {
+                    if let Some(sig) = &t.signal {
+                        signals.insert(t.name.clone(), sig.clone());
+                    }
                     if let Ok(m) = repo
                         .read_json_blob::<TableManifest>(saver.index(), &t.manifest)
                         .await
@@ -191,6 +195,7 @@ async fn run_locked(
                 &mut saver,
                 repo.config.db_chunker(),
                 &previous,
+                &signals,
                 progress,
             )
             .await;
@@ -203,6 +208,7 @@ async fn run_locked(
             walk.stats.db_bytes = dbs.bytes;
             walk.stats.pages_read = dbs.pages_read;
             walk.stats.pages_reused = dbs.pages_reused;
+            walk.stats.tables_unchanged = dbs.tables_unchanged;
             Some(part)
         }
         None => None,

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::source::DbSource;
+use super::source::{DbSource, TablePlan};
 use super::{group_rows, Page, TableInfo, TableManifest, TableMode, STREAM_BATCH_ROWS};
 use crate::chunker::{Chunker, ChunkerParams};
 use crate::error::Result;
@@ -25,6 +25,8 @@ pub struct DbStats {
     pub pages_read: u64,
     /// Pages reused from the parent.
     pub pages_reused: u64,
+    /// Tables the database proved unchanged (no checksum pass).
+    pub tables_unchanged: u64,
 }
 
 /// Backs up every table of `source`, comparing with `previous` manifests
@@ -37,25 +39,58 @@ pub async fn backup_database(
     saver: &mut Saver<'_>,
     chunker: ChunkerParams,
     previous: &HashMap<String, TableManifest>,
+    signals: &HashMap<String, String>,
     progress: &dyn Progress,
 ) -> Result<(DatabasePart, DbStats)> {
     let consistency = source.begin().await?;
     let tables = source.tables().await?;
     let mut stats = DbStats::default();
     let mut refs = Vec::with_capacity(tables.len());
+    // Same columns and key: the rows serialize the same way. (The CREATE
+    // statement changes with every insert: AUTO_INCREMENT=N.)
+    let comparable = |t: &TableInfo| {
+        previous
+            .get(&t.name)
+            .filter(|m| m.columns == t.columns && m.primary_key == t.primary_key)
+    };
+    if source.has_checksums() {
+        let plan: Vec<TablePlan> = tables
+            .iter()
+            .map(|t| {
+                let prev = comparable(t);
+                let stream = t.page_key().is_none();
+                TablePlan {
+                    name: t.name.clone(),
+                    width: prev.filter(|m| m.rows > 0).and_then(|m| match &m.mode {
+                        TableMode::Paged { width, .. } if !stream => Some(*width),
+                        _ => None,
+                    }),
+                    stream,
+                    signal: prev.and_then(|_| signals.get(&t.name).cloned()),
+                }
+            })
+            .collect();
+        source.prepare(&plan).await?;
+    }
     for (i, t) in tables.iter().enumerate() {
         progress.item(Phase::Database, &t.name, i as u64, tables.len() as u64);
-        let prev = previous
-            .get(&t.name)
-            // Same columns and key: the rows serialize the same way. (The
-            // CREATE statement changes with every insert: AUTO_INCREMENT=N.)
-            .filter(|m| m.columns == t.columns && m.primary_key == t.primary_key);
-        let manifest = match (t.page_key(), source.has_checksums()) {
-            (Some(key), true) => {
-                let key = key.name.clone();
-                backup_paged(source, saver, t, &key, prev, &mut stats, progress).await?
+        let prev = comparable(t);
+        // Proven unchanged by the database's own change signals: the
+        // parent's manifest is this table's, no checksum pass needed.
+        let proven =
+            prev.filter(|m| source.unchanged(t) && m.data_blobs().iter().all(|b| saver.has(b)));
+        let manifest = if let Some(m) = proven {
+            stats.pages_reused += m.pages.len().max(1) as u64;
+            stats.tables_unchanged += 1;
+            m.clone()
+        } else {
+            match (t.page_key(), source.has_checksums()) {
+                (Some(key), true) => {
+                    let key = key.name.clone();
+                    backup_paged(source, saver, t, &key, prev, &mut stats, progress).await?
+                }
+                _ => backup_stream(source, saver, t, chunker, prev, &mut stats, progress).await?,
             }
-            _ => backup_stream(source, saver, t, chunker, prev, &mut stats, progress).await?,
         };
         stats.tables += 1;
         stats.rows += manifest.rows;
@@ -68,6 +103,7 @@ pub async fn backup_database(
             manifest: id,
             rows: manifest.rows,
             bytes: manifest.bytes,
+            signal: source.signal(t),
         });
     }
     source.finish().await?;

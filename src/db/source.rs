@@ -15,6 +15,19 @@ pub struct KeyStats {
     pub max: i128,
 }
 
+/// What the parent snapshot knew of a table (see [`DbSource::prepare`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TablePlan {
+    /// Table name.
+    pub name: String,
+    /// The parent's page width (paged tables with rows).
+    pub width: Option<u64>,
+    /// Whether the table is streamed (a whole-table checksum).
+    pub stream: bool,
+    /// The parent's change-signal token.
+    pub signal: Option<String>,
+}
+
 /// A database to back up.
 ///
 /// All reads of one backup should see one consistent state; [`DbSource::begin`]
@@ -39,6 +52,25 @@ pub trait DbSource {
 
     /// Whether the source computes checksums (dump files do not).
     fn has_checksums(&self) -> bool;
+
+    /// Before the tables are read: what the parent snapshot knew of each
+    /// table (its page width, its change-signal token), so a remote source
+    /// can ask for every checksum in few requests and have the database
+    /// prove tables unchanged. Sources without such means ignore it.
+    async fn prepare(&mut self, _plan: &[TablePlan]) -> Result<()> {
+        Ok(())
+    }
+
+    /// Whether the database proved `t` unchanged since the parent's token
+    /// (after [`DbSource::prepare`]): the parent's manifest is reused whole.
+    fn unchanged(&self, _t: &TableInfo) -> bool {
+        false
+    }
+
+    /// The change-signal token of `t` to record for the next backup.
+    fn signal(&self, _t: &TableInfo) -> Option<String> {
+        None
+    }
 
     /// Key statistics of a paged table.
     async fn key_stats(&mut self, t: &TableInfo, key: &str) -> Result<KeyStats>;

@@ -13,7 +13,7 @@ use reqwest::Method;
 use serde::Deserialize;
 
 use super::SiteClient;
-use crate::db::source::{DbSource, KeyStats};
+use crate::db::source::{DbSource, KeyStats, TablePlan};
 use crate::db::{page_bounds, Checksum, Column, PageChecksum, TableInfo};
 use crate::error::{Error, Result};
 
@@ -41,20 +41,40 @@ struct SiteColumn {
     nullable: bool,
 }
 
+/// A table's page manifest as the plugin computes it (also a drill's
+/// verification of a staged table).
 #[derive(Deserialize)]
-struct Manifest {
+pub(crate) struct Manifest {
     #[serde(default)]
-    width: Option<u64>,
+    pub(crate) table: Option<String>,
+    /// The database proved the table unchanged since `unchanged_since`.
     #[serde(default)]
-    pages: Vec<ManifestPage>,
+    pub(crate) unchanged: bool,
+    /// The change-signal token for the next backup.
     #[serde(default)]
-    checksum: Option<ManifestSum>,
+    pub(crate) signal: Option<String>,
+    #[serde(default)]
+    pub(crate) width: Option<u64>,
+    #[serde(default)]
+    pub(crate) pages: Vec<ManifestPage>,
+    #[serde(default)]
+    pub(crate) checksum: Option<ManifestSum>,
 }
 
 #[derive(Deserialize, Clone)]
-struct ManifestPage {
+pub(crate) struct ManifestPage {
     #[serde(deserialize_with = "number_or_string")]
     p: i64,
+    #[serde(deserialize_with = "number_or_string")]
+    pub(crate) rows: u64,
+    #[serde(deserialize_with = "number_or_string")]
+    bit_xor: u32,
+    #[serde(deserialize_with = "number_or_string")]
+    sum: u64,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ManifestSum {
     #[serde(deserialize_with = "number_or_string")]
     rows: u64,
     #[serde(deserialize_with = "number_or_string")]
@@ -63,14 +83,15 @@ struct ManifestPage {
     sum: u64,
 }
 
-#[derive(Deserialize)]
-struct ManifestSum {
-    #[serde(deserialize_with = "number_or_string")]
-    rows: u64,
-    #[serde(deserialize_with = "number_or_string")]
-    bit_xor: u32,
-    #[serde(deserialize_with = "number_or_string")]
-    sum: u64,
+impl ManifestSum {
+    /// As a [`Checksum`].
+    pub(crate) fn checksum(&self) -> Checksum {
+        Checksum {
+            rows: self.rows,
+            xor: self.bit_xor,
+            sum: self.sum,
+        }
+    }
 }
 
 /// Big numbers come as strings (PHP integers stop at 2^63).
@@ -90,7 +111,7 @@ where
 }
 
 impl ManifestPage {
-    fn checksum(&self) -> PageChecksum {
+    pub(crate) fn checksum(&self) -> PageChecksum {
         PageChecksum {
             page: self.p,
             checksum: Checksum {
@@ -100,6 +121,15 @@ impl ManifestPage {
             },
         }
     }
+}
+
+/// Tables per `POST /db/manifests` request (each answer computes its
+/// tables' checksums, or proves them unchanged).
+const MANIFEST_BATCH: usize = 32;
+
+#[derive(Deserialize)]
+struct Manifests {
+    manifests: Vec<Manifest>,
 }
 
 /// The site's database as a backup source.
@@ -112,6 +142,11 @@ pub struct SiteDatabase {
     /// Pages fetched ahead on a first backup.
     ahead: HashMap<i64, Vec<u8>>,
     streamed: Option<(String, Vec<u8>)>,
+    /// Manifests asked for ahead, many tables per request
+    /// ([`DbSource::prepare`]): table → answer.
+    prepared: HashMap<String, Manifest>,
+    /// Change-signal tokens of this backup, by table.
+    signals: HashMap<String, String>,
     /// Bytes of rows received.
     pub bytes_received: u64,
     /// Requests sent.
@@ -129,6 +164,8 @@ impl SiteDatabase {
             manifest: None,
             ahead: HashMap::new(),
             streamed: None,
+            prepared: HashMap::new(),
+            signals: HashMap::new(),
             bytes_received: 0,
             requests: 0,
         }
@@ -141,7 +178,16 @@ impl SiteDatabase {
     async fn manifest(&mut self, t: &TableInfo, width: Option<u64>) -> Result<&[ManifestPage]> {
         let fresh = matches!((&self.manifest, width), (Some((n, w, _)), Some(want)) if *n == t.name && *w == want)
             || matches!((&self.manifest, width), (Some((n, _, _)), None) if *n == t.name);
-        if !fresh {
+        let ready = self.prepared.remove(&t.name).filter(|m| {
+            !m.unchanged && (width.is_none() || m.width == width || m.pages.is_empty())
+        });
+        if let (false, Some(m)) = (fresh, ready) {
+            let got = m.width.or(width).unwrap_or(1024);
+            let mut pages = m.pages;
+            pages.sort_by_key(|p| p.p);
+            self.ahead.clear();
+            self.manifest = Some((t.name.clone(), got, pages));
+        } else if !fresh {
             let w = width.map(|w| w.to_string());
             let mut query: Vec<(&str, &str)> = Vec::new();
             if let Some(w) = &w {
@@ -152,6 +198,9 @@ impl SiteDatabase {
                 .client
                 .get_json(&Self::route(t, "manifest"), &query)
                 .await?;
+            if let Some(sig) = &m.signal {
+                self.signals.insert(t.name.clone(), sig.clone());
+            }
             // An empty table has no width yet: any will do (it is chosen
             // again once the table has rows).
             let got = m.width.or(width).unwrap_or(1024);
@@ -339,6 +388,67 @@ impl DbSource for SiteDatabase {
         true
     }
 
+    async fn prepare(&mut self, plan: &[TablePlan]) -> Result<()> {
+        // Tables known from the parent: their checksums (or the proof that
+        // nothing changed) for many tables per request. New tables and
+        // first backups take the scanning path, which needs no manifest.
+        let known: Vec<&TablePlan> = plan
+            .iter()
+            .filter(|p| p.stream || p.width.is_some())
+            .collect();
+        for batch in known.chunks(MANIFEST_BATCH) {
+            let specs: Vec<serde_json::Value> = batch
+                .iter()
+                .map(|p| {
+                    let mut v = serde_json::json!({ "table": p.name });
+                    if let Some(w) = p.width {
+                        v["width"] = serde_json::json!(w);
+                    }
+                    if let Some(s) = &p.signal {
+                        v["unchanged_since"] = serde_json::json!(s);
+                    }
+                    v
+                })
+                .collect();
+            self.requests += 1;
+            let answer: Manifests = self
+                .client
+                .send_json(
+                    reqwest::Method::POST,
+                    "db/manifests",
+                    &serde_json::json!({ "tables": specs }),
+                )
+                .await?;
+            if answer.manifests.len() != batch.len() {
+                return Err(Error::malformed(
+                    "the site's manifests",
+                    format!("asked for {}, got {}", batch.len(), answer.manifests.len()),
+                ));
+            }
+            for (p, m) in batch.iter().zip(answer.manifests) {
+                if m.table.as_deref().is_some_and(|n| n != p.name) {
+                    return Err(Error::malformed(
+                        "the site's manifests",
+                        format!("answer for {:?} where {} was asked", m.table, p.name),
+                    ));
+                }
+                if let Some(sig) = &m.signal {
+                    self.signals.insert(p.name.clone(), sig.clone());
+                }
+                self.prepared.insert(p.name.clone(), m);
+            }
+        }
+        Ok(())
+    }
+
+    fn unchanged(&self, t: &TableInfo) -> bool {
+        self.prepared.get(&t.name).is_some_and(|m| m.unchanged)
+    }
+
+    fn signal(&self, t: &TableInfo) -> Option<String> {
+        self.signals.get(&t.name).cloned()
+    }
+
     async fn key_stats(&mut self, t: &TableInfo, _key: &str) -> Result<KeyStats> {
         self.manifest(t, None).await?;
         let (width, pages) = match &self.manifest {
@@ -375,11 +485,24 @@ impl DbSource for SiteDatabase {
     }
 
     async fn table_checksum(&mut self, t: &TableInfo) -> Result<Checksum> {
-        self.requests += 1;
-        let m: Manifest = self
-            .client
-            .get_json(&Self::route(t, "manifest"), &[])
-            .await?;
+        let m = match self
+            .prepared
+            .remove(&t.name)
+            .filter(|m| !m.unchanged && m.checksum.is_some())
+        {
+            Some(m) => m,
+            None => {
+                self.requests += 1;
+                let m: Manifest = self
+                    .client
+                    .get_json(&Self::route(t, "manifest"), &[])
+                    .await?;
+                if let Some(sig) = &m.signal {
+                    self.signals.insert(t.name.clone(), sig.clone());
+                }
+                m
+            }
+        };
         let c = m.checksum.ok_or_else(|| {
             Error::malformed(format!("manifest of table {}", t.name), "no checksum")
         })?;

@@ -16,6 +16,7 @@
 
 pub mod client;
 pub mod database;
+pub mod drill;
 pub mod files;
 pub mod presign;
 pub mod restore;
@@ -206,6 +207,9 @@ pub struct SiteRestoreOptions {
     /// files restore mirrors the snapshot: such files are moved aside at
     /// swap (back on rollback, deleted on commit).
     pub keep_extra_files: bool,
+    /// Record the SHA-256 of every file sent (restore drills).
+    #[serde(skip)]
+    pub hash_files: bool,
 }
 
 fn yes() -> bool {
@@ -239,6 +243,9 @@ pub struct SiteRestoreResult {
     pub requests: u64,
     /// The site's answer to `/swap`.
     pub swapped: Option<serde_json::Value>,
+    /// `(path, size, SHA-256)` of each file sent, with `hash_files`.
+    #[serde(skip)]
+    pub hashes: Vec<(String, u64, [u8; 32])>,
 }
 
 /// Restores a snapshot into the site through an open restore session.
@@ -261,6 +268,7 @@ pub async fn restore_site(
     let (index, id, snap) = backup_cmd::load_for_read(repo, spec).await?;
     let mut target = restore::SiteRestore::new(client.clone(), &opts.session_id, &opts.session_key);
     target.part_size = facts.request_budget();
+    target.hash_files = opts.hash_files;
     if opts.resume {
         target.load_staged().await?;
     }
@@ -368,5 +376,6 @@ pub async fn restore_site(
     out.listed = target.kept;
     out.requests = target.requests;
     out.skipped.extend(target.skipped);
+    out.hashes = target.hashes;
     Ok(out)
 }

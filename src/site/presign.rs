@@ -75,6 +75,7 @@ pub struct SitePresigner {
     client: Arc<SiteClient>,
     destination: String,
     job: u64,
+    lease: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -94,7 +95,27 @@ impl SitePresigner {
             client,
             destination: destination.to_string(),
             job,
+            lease: None,
         }
+    }
+
+    /// The destination's storage for a job held under a lease (a runner's
+    /// scheduled job: the site presigns only for the lease holder).
+    ///
+    /// # Errors
+    /// See [`Destination::load`].
+    pub async fn leased_storage(
+        client: Arc<SiteClient>,
+        destination: &str,
+        job: u64,
+        lease: &str,
+    ) -> Result<(Destination, S3Storage)> {
+        let d = Destination::load(&client, destination).await?;
+        let http = client.http().clone();
+        let mut presigner = SitePresigner::new(client, destination, job);
+        presigner.lease = Some(lease.to_string());
+        let storage = S3Storage::presigned(d.s3_config()?, http, Arc::new(presigner))?;
+        Ok((d, storage))
     }
 
     /// The destination's storage, reached through presigned URLs.
@@ -128,12 +149,16 @@ impl Presigner for SitePresigner {
                 v
             })
             .collect();
+        let mut body = json!({"job_id": self.job, "expires": 900, "requests": reqs});
+        if let Some(lease) = &self.lease {
+            body["lease"] = json!(lease);
+        }
         let answer: PresignAnswer = self
             .client
             .send_json(
                 Method::POST,
                 &format!("destinations/{}/presign", self.destination),
-                &json!({"job_id": self.job, "expires": 900, "requests": reqs}),
+                &body,
             )
             .await?;
         if answer.urls.len() != requests.len() {

@@ -116,6 +116,13 @@ pub struct SiteRestore {
     pub bytes_sent: u64,
     /// Requests sent.
     pub requests: u64,
+    /// When set, the SHA-256 of every file sent is recorded in
+    /// [`SiteRestore::hashes`] (restore drills compare them with what the
+    /// site staged).
+    pub hash_files: bool,
+    /// `(path, size, SHA-256)` of each file sent, with `hash_files`.
+    pub hashes: Vec<(String, u64, [u8; 32])>,
+    hasher: Option<(sha2::Sha256, u64)>,
 }
 
 fn join(path: &[Vec<u8>]) -> String {
@@ -146,6 +153,9 @@ impl SiteRestore {
             resumed: 0,
             bytes_sent: 0,
             requests: 0,
+            hash_files: false,
+            hashes: Vec::new(),
+            hasher: None,
         }
     }
 
@@ -409,10 +419,17 @@ impl FileTarget for SiteRestore {
         }
         self.file = Some((p, 0));
         self.pending.clear();
+        if self.hash_files {
+            self.hasher = Some((sha2::Digest::new(), 0));
+        }
         Ok(())
     }
 
     async fn write(&mut self, data: &[u8]) -> Result<()> {
+        if let Some((h, n)) = self.hasher.as_mut() {
+            sha2::Digest::update(h, data);
+            *n += data.len() as u64;
+        }
         if self.drop_current {
             return Ok(());
         }
@@ -423,7 +440,11 @@ impl FileTarget for SiteRestore {
         Ok(())
     }
 
-    async fn end_file(&mut self, _path: &[Vec<u8>], node: &Node) -> Result<()> {
+    async fn end_file(&mut self, path: &[Vec<u8>], node: &Node) -> Result<()> {
+        if let Some((h, n)) = self.hasher.take() {
+            self.hashes
+                .push((join(path), n, sha2::Digest::finalize(h).into()));
+        }
         if !self.drop_current {
             self.frame(Some(node.mode), true).await?;
         }

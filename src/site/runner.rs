@@ -37,6 +37,10 @@ use crate::storage::DynStorage;
 /// a backup) before it fails as `locked`.
 const LOCK_WAIT: Duration = Duration::from_secs(15 * 60);
 
+/// How long retention after a backup waits for a lock before it leaves
+/// the work to the next backup.
+const FORGET_WAIT: Duration = Duration::from_secs(60);
+
 /// Who is running jobs.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunnerInfo {
@@ -284,7 +288,7 @@ pub async fn run_and_report(
     now: DateTime<Utc>,
     progress: &JobProgress<'_>,
 ) -> Result<Outcome> {
-    let work = run_job(client, job, now, progress);
+    let work = run_job(client, job, lease, now, progress);
     let beat = heartbeats(client, job.id, lease, progress);
     futures::pin_mut!(work);
     futures::pin_mut!(beat);
@@ -317,7 +321,11 @@ pub async fn run_and_report(
         },
         Err(e) => Outcome {
             state: "failed".into(),
-            error_code: Some(format!("strongbox_{}", e.code())),
+            // The site turns these into its destination health alert.
+            error_code: Some(match e.code() {
+                "storage" | "cors" => "strongbox_destination_unreachable".to_string(),
+                code => format!("strongbox_{code}"),
+            }),
             error_message: Some(e.to_string()),
             result: json!({}),
         },
@@ -342,16 +350,24 @@ struct PassphraseAnswer {
 ///
 /// # Errors
 /// Site and storage errors; [`Error::WrongPassphrase`].
-pub async fn open_repository(client: &Arc<SiteClient>, job: &Job) -> Result<Repository> {
+pub async fn open_repository(
+    client: &Arc<SiteClient>,
+    job: &Job,
+    lease: &Lease,
+) -> Result<Repository> {
     let destination = job
         .destination_id
         .as_deref()
         .ok_or_else(|| Error::Invalid(format!("job {} names no destination", job.id)))?;
-    let (_, s3) = SitePresigner::storage(client.clone(), destination, job.id).await?;
+    let (_, s3) =
+        SitePresigner::leased_storage(client.clone(), destination, job.id, &lease.token).await?;
     #[allow(clippy::arc_with_non_send_sync)]
     let storage: DynStorage = Arc::new(Retrying::new(s3, 4, Duration::from_millis(500)));
     let pass: PassphraseAnswer = client
-        .get_json(&format!("jobs/{}/passphrase", job.id), &[])
+        .get_json(
+            &format!("jobs/{}/passphrase", job.id),
+            &[("lease", lease.token.as_str())],
+        )
         .await?;
     let host = client.base().host_str().unwrap_or("site").to_string();
     Repository::open(storage, Some(&pass.passphrase), host).await
@@ -364,10 +380,11 @@ pub async fn open_repository(client: &Arc<SiteClient>, job: &Job) -> Result<Repo
 pub async fn run_job(
     client: &Arc<SiteClient>,
     job: &Job,
+    lease: &Lease,
     now: DateTime<Utc>,
     progress: &JobProgress<'_>,
 ) -> Result<(bool, Value)> {
-    let repo = open_repository(client, job).await?;
+    let repo = open_repository(client, job, lease).await?;
     match job.job_type.as_str() {
         "backup" => {
             let parts = &job.params.parts;
@@ -391,12 +408,21 @@ pub async fn run_job(
                 "warnings": snap.warnings,
             });
             if let Some(policy) = job.params.retention.as_ref().filter(|p| !p.is_empty()) {
-                let f = forget::run(&repo, policy, now, false, Some(LOCK_WAIT)).await?;
-                result["forget"] = json!({
-                    "policy": f.policy,
-                    "removed": f.removed.iter().map(|i| i.to_hex()).collect::<Vec<_>>(),
-                    "kept": f.kept,
-                });
+                // The snapshot is safe whatever happens here: retention
+                // that cannot run now (another process holds a lock) runs
+                // after the next backup.
+                result["forget"] =
+                    match forget::run(&repo, policy, now, false, Some(FORGET_WAIT)).await {
+                        Ok(f) => json!({
+                            "policy": f.policy,
+                            "removed": f.removed.iter().map(|i| i.to_hex()).collect::<Vec<_>>(),
+                            "kept": f.kept,
+                        }),
+                        Err(e @ (Error::Locked { .. } | Error::LockExpired { .. })) => {
+                            json!({"skipped": e.to_string()})
+                        }
+                        Err(e) => return Err(e),
+                    };
             }
             Ok((true, result))
         }
@@ -464,6 +490,19 @@ pub async fn run_job(
             result["bytes_freed"] = json!(r.bytes_freed);
             result["bytes_total"] = json!(r.bytes_total);
             Ok((true, result))
+        }
+        "drill" => {
+            let r = super::drill::drill_site(&repo, client, "latest", progress).await?;
+            let mut v = serde_json::to_value(&r).map_err(|e| Error::Invalid(e.to_string()))?;
+            if !r.ok {
+                v["message"] = json!(format!(
+                    "the restore drill of snapshot {} found {} differences: {}",
+                    &r.snapshot_id[..8.min(r.snapshot_id.len())],
+                    r.mismatches.len(),
+                    r.mismatches.first().map_or("", String::as_str)
+                ));
+            }
+            Ok((r.ok, v))
         }
         other => Err(Error::Invalid(format!(
             "this runner does not run {other} jobs (strongbox {})",

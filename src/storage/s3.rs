@@ -339,7 +339,16 @@ pub struct S3Storage {
     presigner: Option<std::sync::Arc<dyn Presigner>>,
     /// Set once the server answered `501` to `If-None-Match: *`.
     no_conditional_put: AtomicBool,
+    /// Presigned mode: `GET` URLs signed ahead, by key, with the time
+    /// (seconds) until which they are used.
+    get_urls: std::sync::Mutex<std::collections::HashMap<String, (String, i64)>>,
 }
+
+/// Presigned `GET` URLs are asked for when a listing names the objects
+/// (one request for up to this many), and used for this long (the signer
+/// makes them valid for longer).
+const PRESIGN_AHEAD_BATCH: usize = 1000;
+const PRESIGN_AHEAD_SECS: i64 = 600;
 
 impl std::fmt::Debug for S3Storage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -413,6 +422,7 @@ impl S3Storage {
             client,
             presigner: None,
             no_conditional_put: AtomicBool::new(false),
+            get_urls: std::sync::Mutex::default(),
         })
     }
 
@@ -434,7 +444,48 @@ impl S3Storage {
             client,
             presigner: Some(presigner),
             no_conditional_put: AtomicBool::new(false),
+            get_urls: std::sync::Mutex::default(),
         })
+    }
+
+    /// Presigned mode: signs `GET` URLs for `keys` in batches now, so that
+    /// reading each listed object costs no request to the signer.
+    async fn presign_gets_ahead(&self, keys: Vec<String>) -> Result<()> {
+        let Some(presigner) = &self.presigner else {
+            return Ok(());
+        };
+        for chunk in keys.chunks(PRESIGN_AHEAD_BATCH) {
+            let requests: Vec<PresignRequest> = chunk
+                .iter()
+                .map(|k| PresignRequest {
+                    method: "GET",
+                    key: k.clone(),
+                    continuation: None,
+                })
+                .collect();
+            let urls = presigner.presign(&requests).await?;
+            let until = chrono::Utc::now().timestamp() + PRESIGN_AHEAD_SECS;
+            if let Ok(mut cache) = self.get_urls.lock() {
+                for (k, u) in chunk.iter().zip(urls) {
+                    cache.insert(k.clone(), (u, until));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A `GET` URL signed ahead for `key`, while still fresh.
+    fn cached_get_url(&self, key: &str) -> Option<String> {
+        let now = chrono::Utc::now().timestamp();
+        let mut cache = self.get_urls.lock().ok()?;
+        match cache.get(key) {
+            Some((url, until)) if *until > now => Some(url.clone()),
+            Some(_) => {
+                cache.remove(key);
+                None
+            }
+            None => None,
+        }
     }
 
     /// The configuration.
@@ -613,16 +664,22 @@ impl S3Storage {
             }
             _ => return Err(unavailable_presigned(op)),
         };
-        let url = presigner
-            .presign(std::slice::from_ref(&request))
-            .await?
-            .pop()
-            .ok_or_else(|| Error::Storage {
-                op: op.what,
-                key: op.key.to_string(),
-                message: "the signer returned no URL".into(),
-                status: None,
-            })?;
+        let ahead = (request.method == "GET")
+            .then(|| self.cached_get_url(&request.key))
+            .flatten();
+        let url = match ahead {
+            Some(u) => u,
+            None => presigner
+                .presign(std::slice::from_ref(&request))
+                .await?
+                .pop()
+                .ok_or_else(|| Error::Storage {
+                    op: op.what,
+                    key: op.key.to_string(),
+                    message: "the signer returned no URL".into(),
+                    status: None,
+                })?,
+        };
         let mut req = self.client.request(method, &url);
         for (name, value) in headers {
             req = req.header(*name, *value);
@@ -1130,6 +1187,19 @@ impl Storage for S3Storage {
             object: None,
         };
         let keys = self.list_keys(op, &list_prefix).await?;
+        // Index files, snapshots and keys are read right after they are
+        // listed: through a signer, sign all their reads in one request.
+        if self.presigner.is_some()
+            && matches!(kind, FileKind::Index | FileKind::Snapshot | FileKind::Key)
+            && !keys.is_empty()
+        {
+            let wanted: Vec<String> = keys
+                .iter()
+                .filter(|(k, _)| self.cached_get_url(k).is_none())
+                .map(|(k, _)| k.clone())
+                .collect();
+            self.presign_gets_ahead(wanted).await?;
+        }
         let mut out = Vec::new();
         for (key, size) in keys {
             let Some(rest) = key.strip_prefix(&list_prefix) else {
