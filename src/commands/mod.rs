@@ -2,6 +2,7 @@
 //! call these; they hold the logic, the front ends only parse and print.
 
 pub mod backup;
+pub mod browse;
 pub mod cat;
 pub mod check;
 pub mod diff;

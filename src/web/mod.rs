@@ -373,7 +373,7 @@ impl Engine {
                 "wp-admin".into(),
             )
             .await?;
-            let out = serde_json::json!({"repository_id": repo.config.id, "encrypted": repo.config.encrypted});
+            let out = serde_json::json!({"repository_id": repo.config.id, "key_id": repo.key_id.map(|k| k.to_hex()), "encrypted": repo.config.encrypted});
             repo.offload.set(inner.compressor.borrow().clone());
             *inner.repo.borrow_mut() = Some(Rc::new(repo));
             Ok(out)
@@ -387,7 +387,7 @@ impl Engine {
         run(&self.inner, async move {
             let storage = inner.storage().await?;
             let repo = Repository::open(storage, Some(&passphrase), inner.host.clone()).await?;
-            let out = serde_json::json!({"repository_id": repo.config.id, "encrypted": repo.config.encrypted});
+            let out = serde_json::json!({"repository_id": repo.config.id, "key_id": repo.key_id.map(|k| k.to_hex()), "encrypted": repo.config.encrypted});
             repo.offload.set(inner.compressor.borrow().clone());
             *inner.repo.borrow_mut() = Some(Rc::new(repo));
             Ok(out)
@@ -528,4 +528,182 @@ impl Engine {
                 .await
         }))
     }
+
+    /// Folders of a snapshot with recursive counts: `{snapshot, depth = 2}`
+    /// → `[{path, files, dirs, links, bytes}]`, parents first.
+    #[wasm_bindgen(js_name = folderSizes)]
+    pub fn folder_sizes(&self, options: JsValue) -> Result<js_sys::Promise, JsValue> {
+        #[derive(Deserialize)]
+        #[serde(default)]
+        struct Opts {
+            snapshot: String,
+            depth: usize,
+        }
+        impl Default for Opts {
+            fn default() -> Self {
+                Opts {
+                    snapshot: "latest".into(),
+                    depth: 2,
+                }
+            }
+        }
+        let o: Opts = from_js(&options, "folderSizes options")?;
+        let inner = self.inner.clone();
+        Ok(run(&self.inner, async move {
+            let repo = inner.repo()?;
+            let (index, _, snap) =
+                crate::commands::backup::load_for_read(&repo, &o.snapshot).await?;
+            crate::commands::browse::folder_sizes(&repo, &index, &snap, o.depth.min(16)).await
+        }))
+    }
+
+    /// A page of a snapshot's files: `{snapshot, path = "", recursive =
+    /// true, cursor, limit = 1000}` → `{entries: [{path, raw?, type, size,
+    /// mode, mtime, target?}], next_cursor}` (depth first, folders before
+    /// their contents).
+    #[wasm_bindgen(js_name = listTree)]
+    pub fn list_tree(&self, options: JsValue) -> Result<js_sys::Promise, JsValue> {
+        #[derive(Deserialize)]
+        #[serde(default)]
+        struct Opts {
+            snapshot: String,
+            path: String,
+            recursive: bool,
+            cursor: Option<String>,
+            limit: usize,
+        }
+        impl Default for Opts {
+            fn default() -> Self {
+                Opts {
+                    snapshot: "latest".into(),
+                    path: String::new(),
+                    recursive: true,
+                    cursor: None,
+                    limit: 1000,
+                }
+            }
+        }
+        let o: Opts = from_js(&options, "listTree options")?;
+        let inner = self.inner.clone();
+        Ok(run(&self.inner, async move {
+            let repo = inner.repo()?;
+            let (index, _, snap) =
+                crate::commands::backup::load_for_read(&repo, &o.snapshot).await?;
+            let (entries, next) = crate::commands::browse::list_tree(
+                &repo,
+                &index,
+                &snap,
+                &o.path,
+                o.recursive,
+                o.cursor.as_deref(),
+                o.limit,
+            )
+            .await?;
+            Ok(serde_json::json!({"entries": entries, "next_cursor": next}))
+        }))
+    }
+
+    /// Streams one file of a snapshot: `readFile({snapshot, path}, onChunk)`;
+    /// `onChunk(Uint8Array)` may return a promise, awaited before the next
+    /// piece. Resolves to `{bytes}`.
+    #[wasm_bindgen(js_name = readFile)]
+    pub fn read_file(
+        &self,
+        options: JsValue,
+        on_chunk: js_sys::Function,
+    ) -> Result<js_sys::Promise, JsValue> {
+        #[derive(Deserialize, Default)]
+        #[serde(default)]
+        struct Opts {
+            snapshot: String,
+            path: String,
+        }
+        let o: Opts = from_js(&options, "readFile options")?;
+        let inner = self.inner.clone();
+        Ok(run(&self.inner, async move {
+            let repo = inner.repo()?;
+            let (index, _, snap) =
+                crate::commands::backup::load_for_read(&repo, &o.snapshot).await?;
+            let progress = &inner.progress;
+            let mut sink = |data: Vec<u8>| chunk_to_js(&on_chunk, progress, data);
+            let bytes =
+                crate::commands::browse::read_file(&repo, &index, &snap, &o.path, &mut sink)
+                    .await?;
+            Ok(serde_json::json!({ "bytes": bytes }))
+        }))
+    }
+
+    /// Streams one table of a snapshot as an importable SQL script:
+    /// `exportTable({snapshot, table, rowsPerInsert = 500}, onChunk)`; each
+    /// piece ends at a statement's end and can be imported on its own.
+    /// Resolves to `{rows, bytes}`.
+    #[wasm_bindgen(js_name = exportTable)]
+    pub fn export_table(
+        &self,
+        options: JsValue,
+        on_chunk: js_sys::Function,
+    ) -> Result<js_sys::Promise, JsValue> {
+        #[derive(Deserialize)]
+        #[serde(default, rename_all = "camelCase")]
+        struct Opts {
+            snapshot: String,
+            table: String,
+            rows_per_insert: usize,
+        }
+        impl Default for Opts {
+            fn default() -> Self {
+                Opts {
+                    snapshot: "latest".into(),
+                    table: String::new(),
+                    rows_per_insert: 500,
+                }
+            }
+        }
+        let o: Opts = from_js(&options, "exportTable options")?;
+        let inner = self.inner.clone();
+        Ok(run(&self.inner, async move {
+            let repo = inner.repo()?;
+            let (index, id, snap) =
+                crate::commands::backup::load_for_read(&repo, &o.snapshot).await?;
+            let progress = &inner.progress;
+            let mut sink = |data: Vec<u8>| chunk_to_js(&on_chunk, progress, data);
+            let (rows, bytes) = crate::commands::browse::export_table(
+                &repo,
+                &index,
+                &id,
+                &snap,
+                &o.table,
+                o.rows_per_insert.clamp(1, 100_000),
+                &mut sink,
+            )
+            .await?;
+            Ok(serde_json::json!({ "rows": rows, "bytes": bytes }))
+        }))
+    }
+}
+
+/// Hands a streamed piece to JavaScript and waits for the promise the
+/// callback returns (backpressure); stops when the job is cancelled.
+fn chunk_to_js<'a>(
+    on_chunk: &'a js_sys::Function,
+    progress: &'a JsProgress,
+    data: Vec<u8>,
+) -> LocalBoxFuture<'a, Result<(), Error>> {
+    async move {
+        if progress.cancelled() {
+            return Err(Error::Cancelled);
+        }
+        let array = js_sys::Uint8Array::from(data.as_slice());
+        drop(data);
+        let answer = on_chunk
+            .call1(&JsValue::NULL, &array)
+            .map_err(|e| Error::Invalid(format!("the chunk handler failed: {e:?}")))?;
+        if let Ok(p) = answer.dyn_into::<js_sys::Promise>() {
+            JsFuture::from(p)
+                .await
+                .map_err(|e| Error::Invalid(format!("the chunk handler failed: {e:?}")))?;
+        }
+        Ok(())
+    }
+    .boxed_local()
 }
