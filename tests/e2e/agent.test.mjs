@@ -16,10 +16,12 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { before, test } from 'node:test';
+import { after, before, test } from 'node:test';
 
+import { launch, login, watch } from './lib/browser.mjs';
+import { startCorsProxy } from './lib/cors-proxy.mjs';
 import { env } from './lib/env.mjs';
-import { createBucket, listObjects } from './lib/s3.mjs';
+import { createBucket, listObjects, putCors } from './lib/s3.mjs';
 import { restOk } from './lib/site.mjs';
 
 const PASS = 'agent passphrase ' + randomBytes(6).toString('hex');
@@ -83,28 +85,40 @@ function agentOnce(extra = []) {
 		});
 }
 
+const jobList = (r) => (Array.isArray(r) ? r : r.jobs || r.items || []);
 const setClock = (now) => restOk('PUT', 'test/clock', { now });
 const iso = (t) => new Date(t * 1000).toISOString().replace('.000Z', 'Z');
 
+let proxy;
+after(async () => {
+	if (proxy) {
+		await proxy.close();
+	}
+});
+
 before(async () => {
 	ctx.appPassword = appPassword();
+	// The destination goes through the tests' CORS-completing proxy in front of moto, so
+	// the browser runner (test 3) reaches it as a real CORS-enabled bucket.
+	proxy = await startCorsProxy(env.moto, env.proxyPort);
 	// A site used before (a kept e2e site): no schedules or pending jobs of earlier runs.
 	for (const s of await restOk('GET', 'schedules')) {
 		await restOk('DELETE', `schedules/${s.id}`);
 	}
 	for (const state of ['queued', 'running']) {
 		const page = await restOk('GET', `jobs?state=${state}&per_page=100`);
-		for (const j of Array.isArray(page) ? page : page.jobs || page.items || []) {
+		for (const j of jobList(page)) {
 			await restOk('PATCH', `jobs/${j.id}`, { state: 'cancelled' });
 		}
 	}
 	await restOk('PUT', 'settings/passphrase', { passphrase: PASS });
 	await restOk('PUT', 'settings', { rpo_hours: 24, notify_email: 'owner@shop.test', alerts_enabled: true });
-	await createBucket(BUCKET);
+	await createBucket(BUCKET).catch(() => {});
+	await putCors(BUCKET, env.url);
 	cli(['init', '-r', REPO]);
 	const d = await restOk('POST', 'destinations', {
 		name: 'agent offsite',
-		endpoint: env.moto,
+		endpoint: proxy.url,
 		region: 'us-east-1',
 		bucket: BUCKET,
 		prefix: PREFIX,
@@ -148,8 +162,7 @@ test('30 hours of an hourly schedule: 30 scheduled snapshots, retention as resti
 		assert.equal(s.snapshot.trigger, 'schedule');
 	}
 	const jobs = await restOk('GET', `jobs?schedule_id=${ctx.schedule}&per_page=100`);
-	const list = Array.isArray(jobs) ? jobs : jobs.jobs || jobs.items;
-	const done = list.filter((j) => j.state === 'succeeded');
+	const done = jobList(jobs).filter((j) => j.state === 'succeeded');
 	assert.equal(done.length, HOURS, 'every run recorded as succeeded');
 	const status = await restOk('GET', 'status');
 	assert.equal(status.rpo_state, 'green', JSON.stringify(status));
@@ -191,6 +204,41 @@ test('a runner killed mid-job loses its lease; the next runner finishes the job'
 	const job = await restOk('GET', `jobs/${claimed}`);
 	assert.equal(job.state, 'succeeded');
 	assert.equal(Number(job.attempts), 2);
+	ctx.now = now;
+});
+
+test('an open wp-admin tab runs the due job in its background worker', async () => {
+	assert.ok(ctx.now, 'needs the earlier tests');
+	const now = ctx.now + 3600;
+	await setClock(now);
+	const before = jobList(await restOk('GET', `jobs?schedule_id=${ctx.schedule}&per_page=100`)).map((j) => j.id);
+	const { context, close } = await launch();
+	try {
+		const page = await context.newPage();
+		const problems = watch(page);
+		await login(page, 'admin', env.adminPassword);
+		await page.goto(env.url + '/wp-admin/index.php');
+		let job = null;
+		for (let i = 0; i < 240 && !job; i++) {
+			await new Promise((r) => setTimeout(r, 500));
+			const list = jobList(await restOk('GET', `jobs?schedule_id=${ctx.schedule}&per_page=100`));
+			job = list.find((j) => !before.includes(j.id) && ['succeeded', 'failed'].includes(j.state)) || null;
+		}
+		assert.ok(job, 'the tab ran a job within 2 minutes' + (problems.length ? ': ' + problems.join('; ') : ''));
+		assert.equal(job.state, 'succeeded', JSON.stringify(job));
+		const status = await restOk('GET', 'status');
+		assert.ok(
+			status.runners.some((r) => r.kind === 'browser'),
+			'the tab is listed as a runner: ' + JSON.stringify(status.runners)
+		);
+		const snaps = JSON.parse(cli(['snapshots', '-r', REPO, '--json']));
+		assert.ok(
+			snaps.some((s) => s.snapshot.time.startsWith(iso(now).slice(0, 16))),
+			'the snapshot carries the scheduled time'
+		);
+	} finally {
+		await close();
+	}
 	ctx.now = now;
 });
 

@@ -43,6 +43,7 @@ final class Plugin {
 		Updates\Before_Update::init();
 		if ( is_admin() ) {
 			Admin\Page::init();
+			Admin\Runner::init();
 		}
 	}
 

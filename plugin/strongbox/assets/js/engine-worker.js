@@ -17,7 +17,8 @@
  *
  * Messages in:
  *   {type: 'run', id, method, config: {restUrl, nonce, destinationId, jobId, compressWorkers}, args: [...]}
- *       method: init | open | backup | snapshots | restore | check.
+ *       method: init | open | backup | snapshots | restore | check | runJob (a job claimed
+ *       from /runner/claim: args [claim]) | forget.
  *       compressWorkers (optional, 0-8) overrides `&compress=N` for a backup.
  *       The engine is kept between runs with the same restUrl, destinationId and
  *       jobId (open, then backup, on one engine); another config replaces it.
@@ -36,7 +37,7 @@
  *       otherwise the engine's own code (wrong_password, no_repository, cors, ...).
  */
 
-const METHODS = ['init', 'open', 'backup', 'snapshots', 'restore', 'check'];
+const METHODS = ['init', 'open', 'backup', 'snapshots', 'restore', 'check', 'runJob', 'forget'];
 const PROGRESS_INTERVAL_MS = 100;
 
 const params = new URL(self.location.href).searchParams;
