@@ -61,8 +61,21 @@ export async function loadJobs() {
 	}
 }
 
+let routes = null;
+
 export async function loadOptional() {
-	const [ status, schedules, settings ] = await Promise.all( [ optional( 'status' ), optional( 'schedules' ), optional( 'settings' ) ] );
+	// The namespace index says which routes this version of the plugin has (no 404s to ask).
+	if ( ! routes ) {
+		try {
+			const index = await apiFetch( { path: '/strongbox/v1' } );
+			routes = Object.keys( ( index && index.routes ) || {} );
+		} catch ( e ) {
+			routes = null;
+		}
+	}
+	const has = ( r ) => ! routes || routes.includes( '/strongbox/v1/' + r );
+	const maybe = ( r ) => ( has( r ) ? optional( r ) : Promise.resolve( { available: false } ) );
+	const [ status, schedules, settings ] = await Promise.all( [ maybe( 'status' ), maybe( 'schedules' ), maybe( 'settings' ) ] );
 	setState( { status, schedules, settings } );
 }
 
@@ -146,9 +159,17 @@ export function announce( text ) {
 }
 
 /** Plain words for an engine or REST error, with what to do. */
+/** An engine message without the browser's stack trace (kept in the job log). */
+export function cleanMessage( message ) {
+	return String( message || '' )
+		.replace( /JsValue\([\s\S]*\)\)\s*/, '' )
+		.replace( /\s+/g, ' ' )
+		.trim();
+}
+
 export function explain( err ) {
 	const code = ( err && err.code ) || 'error';
-	const message = ( err && err.message ) || String( err );
+	const message = cleanMessage( ( err && err.message ) || String( err ) );
 	switch ( code ) {
 		case 'wrong_password':
 			return __( 'The encryption passphrase saved in Settings does not open the backups at this destination. Enter the passphrase they were made with.', 'strongbox' ) + ' (' + message + ')';
@@ -261,9 +282,46 @@ export async function backup( destinationId = getState().destinationId, trigger 
 		markState( 'succeeded', 'backup' );
 		announce( text );
 	} else {
+		const e = testState.errors.backup;
+		if ( e && ( e.code === 'cors' || e.code === 'storage' ) ) {
+			await diagnose( destinationId, e );
+		}
 		loadJobs();
 	}
 	return result;
+}
+
+/**
+ * A browser cannot tell an offline storage from a CORS refusal (both are a
+ * failed fetch): the site's own test of the destination (run from the server)
+ * tells which, and the notice says it plainly.
+ */
+async function diagnose( destinationId, e ) {
+	let r;
+	try {
+		r = await api( 'destinations/' + destinationId + '/test', { method: 'POST', data: { origin: window.location.origin } } );
+	} catch ( err ) {
+		return;
+	}
+	const failed = ( r.checks || [] ).find( ( c ) => ! c.ok && ! c.skipped );
+	if ( ! failed ) {
+		return;
+	}
+	const d = ( getState().destinations || [] ).find( ( x ) => x.id === destinationId ) || {};
+	let text;
+	if ( failed.id === 'endpoint' ) {
+		/* translators: 1: storage address, 2: what the test found */
+		text = sprintf( __( 'The backup failed: the storage at %1$s cannot be reached (%2$s). Nothing was written. Check that the storage is online and its address in Settings is right.', 'strongbox' ), d.endpoint || '', failed.message );
+	} else if ( failed.id === 'cors' ) {
+		/* translators: %s: what the test found */
+		text = sprintf( __( 'The backup failed: the bucket does not let this site upload from the browser (CORS). %s Open Settings, Destinations, Edit and test: “Fix CORS for this site” adds the rule.', 'strongbox' ), failed.message );
+	} else {
+		/* translators: %s: what the test found */
+		text = sprintf( __( 'The backup failed: %s Nothing was written.', 'strongbox' ), failed.message );
+	}
+	e.diagnosis = failed.id;
+	notice( 'error', text, { code: e.code } );
+	announce( text );
 }
 
 export async function verify( destinationId = getState().destinationId ) {
@@ -328,7 +386,8 @@ export function restored( session, info = {} ) {
 		num( r.files )
 	);
 	setState( { session: saved } );
-	notice( 'warning', text );
+	// The panel with Keep / Roll back says it on the screen; the live region says it aloud.
+	notice( null );
 	announce( text );
 }
 

@@ -48,7 +48,8 @@ class AdminPageTest extends SB_Http_Test_Case {
 		}
 		$this->assertStringNotContainsString( 'react-jsx-runtime', $r->body, 'no script handle WordPress 6.1 lacks' );
 		$this->assertMatchesRegularExpression( '#assets/admin/style-index\.css#', $r->body, 'the screens\' style' );
-		$this->assertStringContainsString( 'strongbox-admin-js-translations', $r->body, 'wp_set_script_translations() is used' );
+		// wp_set_script_translations() prints the strings only for a locale with a JSON
+		// translation file; the test site runs in English, so that is not visible here.
 		$this->assertStringNotContainsString( $secret, $r->body, 'the storage secret never reaches the page' );
 		$this->assertStringNotContainsString( $passphrase, $r->body, 'the passphrase never reaches the page' );
 		$this->assertStringNotContainsString( 'Page <b>test</b>', $r->body, 'destination names are escaped' );

@@ -1,5 +1,5 @@
 // Chromium through playwright-core (Debian's /usr/bin/chromium, never a downloaded browser).
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { env } from './env.mjs';
@@ -84,7 +84,6 @@ export const SCREEN = {
 	settings: PAGE + '-settings',
 };
 
-let shots = 0;
 /**
  * Saves a screenshot of the whole page as <work>/screenshots/NN-name.png (a test
  * artifact: scripts/test-e2e lists them at the end; look at them).
@@ -92,7 +91,9 @@ let shots = 0;
 export async function screenshot(page, name) {
 	const dir = join(env.work, 'screenshots');
 	mkdirSync(dir, { recursive: true });
-	const file = join(dir, String(++shots).padStart(2, '0') + '-' + name.replace(/[^a-z0-9-]+/gi, '-') + '.png');
+	// Numbered across the test files (each runs in its own process): the next free number.
+	const next = readdirSync(dir).filter((f) => /^\d+-/.test(f)).length + 1;
+	const file = join(dir, String(next).padStart(2, '0') + '-' + name.replace(/[^a-z0-9-]+/gi, '-') + '.png');
 	// From the top: WordPress's fixed admin bar would otherwise be drawn where the page was scrolled to.
 	await page.evaluate(() => window.scrollTo(0, 0));
 	await page.screenshot({ path: file, fullPage: true });
@@ -106,9 +107,23 @@ export async function idle(page, timeout = env.timeoutMs) {
 
 /** Opens a Strongbox screen (the dashboard by default), selects a destination, waits for the snapshot list. */
 export async function openScreen(page, destinationId, screen = 'dashboard') {
+	const errors = [];
+	const onError = (e) => errors.push('page error: ' + e.message + (e.stack ? ' ' + e.stack.split('\n').slice(0, 3).join(' | ') : ''));
+	const onConsole = (m) => m.type() === 'error' && !/ERR_BLOCKED_BY_CLIENT|404 \(Not Found\)/.test(m.text()) && errors.push('console: ' + m.text());
+	page.on('pageerror', onError);
+	page.on('console', onConsole);
 	await page.goto(env.url + SCREEN[screen]);
-	await idle(page);
+	await idle(page).catch((e) => {
+		throw new Error(e.message + '\n' + errors.join('\n'));
+	});
+	page.off('pageerror', onError);
+	page.off('console', onConsole);
 	if (destinationId) {
+		if (!(await page.$('#strongbox-destination'))) {
+			const file = await screenshot(page, 'no-destination-picker');
+			const text = (await page.textContent('#strongbox-app').catch(() => '')) || '';
+			throw new Error(`the screen shows no destination picker (screenshot ${file}): ${text.slice(0, 300)}\n${errors.join('\n')}`);
+		}
 		const current = await page.$eval('#strongbox-destination', (s) => s.value);
 		if (current !== destinationId) {
 			await page.selectOption('#strongbox-destination', destinationId);

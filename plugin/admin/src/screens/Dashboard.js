@@ -6,7 +6,7 @@ import { Button } from '@wordpress/components';
 import { __, sprintf } from '@wordpress/i18n';
 
 import { useStore, track } from '../store';
-import { backup, canWork } from '../actions';
+import { backup, canWork, cleanMessage } from '../actions';
 import { ago, dateTime, hoursLabel, num, size, toDate } from '../format';
 import { backupJobs, offsite, safety } from '../safety';
 import { Badge, DestinationPicker, Progress, Section, destinationLabel } from '../components/common';
@@ -152,7 +152,7 @@ export default function Dashboard( { go } ) {
 								const last = fromStatus ? fromStatus.last_success : jobs.success && jobs.success.finished_at;
 								const failure = fromStatus ? fromStatus.last_error : jobs.failure && ( ! jobs.success || toDate( jobs.failure.finished_at || jobs.failure.updated_at ) > toDate( jobs.success.finished_at ) ) ? jobs.failure : null;
 								const off = fromStatus && typeof fromStatus.offsite === 'boolean' ? fromStatus.offsite : offsite( d, siteHost );
-								const failMsg = failure && ( typeof failure === 'string' ? failure : failure.error_message || failure.message || failure.error_code );
+								const failMsg = failure && cleanMessage( typeof failure === 'string' ? failure : failure.error_message || failure.message || failure.error_code );
 								return (
 									<tr key={ d.id }>
 										<td>{ destinationLabel( d ) }</td>

@@ -183,7 +183,11 @@ function Preflight( { snap, what, pre, siteInfo } ) {
 						) }
 					</h3>
 					<p>
-						{ what.tables
+						{ num( shop.orders_since ) === 1
+							? what.tables
+								? __( 'Restoring these tables would lose it: it would disappear from WooCommerce although the customer has paid and received the confirmation email.', 'strongbox' )
+								: __( 'A full database restore would lose it: it would disappear from WooCommerce although the customer has paid and received the confirmation email.', 'strongbox' )
+							: what.tables
 							? __( 'Restoring these tables would lose them: they would disappear from WooCommerce although the customers have paid and received their confirmation emails.', 'strongbox' )
 							: __( 'A full database restore would lose them: they would disappear from WooCommerce although the customers have paid and received their confirmation emails.', 'strongbox' ) }{ ' ' }
 						{ shop.latest_order && sprintf( /* translators: %s: date */ __( 'The latest was placed %s.', 'strongbox' ), dateTime( shop.latest_order ) ) }

@@ -4,7 +4,7 @@
  */
 import { createElement, Fragment, useEffect, useState } from '@wordpress/element';
 import { Button, Spinner } from '@wordpress/components';
-import { __, sprintf } from '@wordpress/i18n';
+import { __, _n, sprintf } from '@wordpress/i18n';
 
 import { useStore, track } from '../store';
 import { engineFeatures, snapshotFolders } from '../actions';
@@ -128,7 +128,7 @@ export default function SnapshotDetails( { snap, onBack, onRestore } ) {
 					{ num( snap.warnings ) > 0 && (
 						<Fragment>
 							<dt>{ __( 'Warnings', 'strongbox' ) }</dt>
-							<dd>{ sprintf( /* translators: %s: number */ __( '%s files changed or could not be read while backed up (see the job log).', 'strongbox' ), count( snap.warnings ) ) }</dd>
+							<dd>{ sprintf( /* translators: %s: number */ _n( '%s file changed or could not be read while backed up (see the job log).', '%s files changed or could not be read while backed up (see the job log).', num( snap.warnings ), 'strongbox' ), count( snap.warnings ) ) }</dd>
 						</Fragment>
 					) }
 				</dl>
