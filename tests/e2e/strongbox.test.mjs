@@ -12,7 +12,7 @@ import { mkdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { backupNow, idle, launch, login, openScreen, PAGE, screenState, startRestore, watch } from './lib/browser.mjs';
+import { backupNow, idle, launch, login, openScreen, PAGE, screenState, screenshot, startRestore, watch } from './lib/browser.mjs';
 import { startCorsProxy } from './lib/cors-proxy.mjs';
 import { env } from './lib/env.mjs';
 import { createBucket, listObjects, putCors, totalSize } from './lib/s3.mjs';
@@ -246,6 +246,7 @@ test('b2. a restore interrupted by a closed tab is resumed from a new tab, sendi
 	const resume = second.getByRole('button', { name: 'Resume the restore' });
 	await resume.waitFor({ timeout: 15000 });
 	assert.ok(await second.getByRole('button', { name: 'Roll it back' }).isVisible(), 'rolling back is offered too');
+	await screenshot(second, 'restore-interrupted-offer');
 	await resume.click();
 	await idle(second);
 	let s = await screenState(second);

@@ -93,6 +93,19 @@ class AdminPageTest extends SB_Http_Test_Case {
 		$this->assertSame( 302, $old->status );
 		$this->assertStringContainsString( 'admin.php?page=strongbox', $old->headers['location'] );
 
+		// While backups are not set up, the other admin screens lead to the setup.
+		$dash = SB_Http::request( 'GET', '/wp-admin/index.php', self::admin_cookies( 'administrator' ) );
+		$this->assertStringNotContainsString( 'not backed up yet', $dash->body, 'no notice once set up' );
+		$saved = get_option( \Strongbox\Rest\Jobs_Controller::PASSPHRASE_OPTION );
+		delete_option( \Strongbox\Rest\Jobs_Controller::PASSPHRASE_OPTION );
+		try {
+			$dash = SB_Http::request( 'GET', '/wp-admin/index.php', self::admin_cookies( 'administrator' ) );
+			$this->assertStringContainsString( 'not backed up yet', $dash->body, 'the setup notice without a passphrase' );
+			$this->assertStringContainsString( 'admin.php?page=strongbox', $dash->body );
+		} finally {
+			update_option( \Strongbox\Rest\Jobs_Controller::PASSPHRASE_OPTION, $saved, false );
+		}
+
 		self::api( 'DELETE', '/destinations/' . $d['id'] );
 	}
 

@@ -29,7 +29,10 @@ export function Notices() {
 	}
 	return (
 		<div id="strongbox-notice" className={ 'strongbox-notice is-' + notice.status } role="alert">
-			<Notice status={ notice.status } isDismissible={ ! notice.interrupted } onRemove={ () => setState( { notice: null } ) }>
+			{ /* spokenMessage null: the screen's own live region announces (once); and WordPress 6.1's
+			     Notice would otherwise renderToString() its children, running the buttons' hooks
+			     inside the Notice and breaking React's hook order (a blank screen). */ }
+			<Notice status={ notice.status } spokenMessage={ null } isDismissible={ ! notice.interrupted } onRemove={ () => setState( { notice: null } ) }>
 				<p>{ notice.text }</p>
 				{ notice.interrupted && interrupted && (
 					<p className="strongbox-actions">

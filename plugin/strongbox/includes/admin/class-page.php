@@ -51,6 +51,31 @@ final class Page {
 		add_action( 'admin_menu', array( __CLASS__, 'menu' ) );
 		add_action( 'admin_enqueue_scripts', array( __CLASS__, 'enqueue' ) );
 		add_action( 'admin_init', array( __CLASS__, 'redirect_old_screen' ) );
+		add_action( 'admin_notices', array( __CLASS__, 'setup_notice' ) );
+	}
+
+	/**
+	 * On the other admin screens, while backups are not set up (no passphrase or no
+	 * destination): a notice leading to the setup, so no shop keeps the plugin without a backup.
+	 */
+	public static function setup_notice() {
+		if ( ! current_user_can( Capability::name() ) ) {
+			return;
+		}
+		$screen = function_exists( 'get_current_screen' ) ? get_current_screen() : null;
+		if ( $screen && in_array( $screen->id, self::$hooks, true ) ) {
+			return;
+		}
+		if ( '' !== (string) get_option( Jobs_Controller::PASSPHRASE_OPTION, '' ) && array() !== Destinations::all() ) {
+			return;
+		}
+		printf(
+			'<div class="notice notice-warning"><p><strong>%1$s</strong> %2$s <a href="%3$s">%4$s</a></p></div>',
+			esc_html__( 'Strongbox is installed, but this shop is not backed up yet.', 'strongbox' ),
+			esc_html__( 'The setup takes about five minutes and ends with a first backup.', 'strongbox' ),
+			esc_url( admin_url( 'admin.php?page=' . self::SLUG ) ),
+			esc_html__( 'Set up backups', 'strongbox' )
+		);
 	}
 
 	/**
