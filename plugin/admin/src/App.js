@@ -6,7 +6,7 @@ import { createElement, Fragment, useEffect, useState } from '@wordpress/element
 import { __ } from '@wordpress/i18n';
 
 import { useStore, setState, markState } from './store';
-import { LiveRegion, Notices } from './components/common';
+import { InterruptedRestore, LiveRegion, Notices } from './components/common';
 import Dashboard from './screens/Dashboard';
 import Snapshots from './screens/Snapshots';
 import RestoreWizard, { RestoreFinish } from './screens/RestoreWizard';
@@ -119,6 +119,7 @@ export default function App() {
 					) ) }
 				</nav>
 			) }
+			<InterruptedRestore />
 			<Notices />
 			<RestoreFinish />
 			<h2 id="strongbox-screen-title" className="screen-reader-text" tabIndex="-1">

@@ -445,7 +445,7 @@ export async function checkInterrupted() {
 	const pending = await c.interruptedRestore();
 	setState( { interrupted: pending || null } );
 	if ( pending ) {
-		notice( 'warning', __( 'A restore was interrupted (its tab was closed) and the site still shows the maintenance page to visitors. Resume it, or roll it back to leave the site as it was.', 'strongbox' ), { interrupted: true } );
+		announce( __( 'A restore was interrupted and the site still shows the maintenance page to visitors. Resume it, or roll it back.', 'strongbox' ) );
 	}
 }
 

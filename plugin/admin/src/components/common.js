@@ -21,30 +21,47 @@ export function LiveRegion() {
 	);
 }
 
-/** The notice above the screens (errors, results, an interrupted restore). */
+/** The notice above the screens (errors, results). */
 export function Notices() {
-	const { notice, interrupted, busy } = useStore();
+	const { notice } = useStore();
 	if ( ! notice ) {
 		return <div id="strongbox-notice" hidden role="alert" />;
 	}
 	return (
 		<div id="strongbox-notice" className={ 'strongbox-notice is-' + notice.status } role="alert">
-			{ /* spokenMessage null: the screen's own live region announces (once); and WordPress 6.1's
-			     Notice would otherwise renderToString() its children, running the buttons' hooks
-			     inside the Notice and breaking React's hook order (a blank screen). */ }
-			<Notice status={ notice.status } spokenMessage={ null } isDismissible={ ! notice.interrupted } onRemove={ () => setState( { notice: null } ) }>
+			{ /* spokenMessage null: the screen's own live region announces (once); WordPress 6.1's
+			     Notice would otherwise renderToString() its children. */ }
+			<Notice status={ notice.status } spokenMessage={ null } onRemove={ () => setState( { notice: null } ) }>
 				<p>{ notice.text }</p>
-				{ notice.interrupted && interrupted && (
-					<p className="strongbox-actions">
-						<Button variant="primary" disabled={ !! busy } onClick={ () => track( resumeInterrupted ) }>
-							{ __( 'Resume the restore', 'strongbox' ) }
-						</Button>
-						<Button variant="secondary" disabled={ !! busy } onClick={ () => track( discardInterrupted ) }>
-							{ __( 'Roll it back', 'strongbox' ) }
-						</Button>
-					</p>
-				) }
 			</Notice>
+		</div>
+	);
+}
+
+/**
+ * A restore whose tab was closed mid-way (the site still shows the maintenance
+ * page): resume it or roll it back. Its own panel, so later notices (a failed
+ * snapshot listing while the restore holds the repository) never hide it.
+ */
+export function InterruptedRestore() {
+	const { interrupted, busy } = useStore();
+	if ( ! interrupted ) {
+		return null;
+	}
+	return (
+		<div className="strongbox-callout is-amber" id="strongbox-interrupted" role="alert">
+			<p>
+				<strong>{ __( 'A restore was interrupted', 'strongbox' ) }</strong>{ ' ' }
+				{ __( '(its tab was closed) and the site still shows the maintenance page to visitors. Resume it, or roll it back to leave the site as it was.', 'strongbox' ) }
+			</p>
+			<p className="strongbox-actions">
+				<Button variant="primary" disabled={ !! busy } onClick={ () => track( resumeInterrupted ) }>
+					{ __( 'Resume the restore', 'strongbox' ) }
+				</Button>
+				<Button variant="secondary" disabled={ !! busy } onClick={ () => track( discardInterrupted ) }>
+					{ __( 'Roll it back', 'strongbox' ) }
+				</Button>
+			</p>
 		</div>
 	);
 }
