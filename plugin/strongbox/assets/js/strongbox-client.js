@@ -371,10 +371,12 @@ export class StrongboxClient {
 		if (!info || !info.repository_id) {
 			return;
 		}
-		this.repositories = Object.assign({}, this.repositories, { [destinationId]: info.repository_id });
+		// "repository id (key key_id)" once the engine reports the key it opened (key_id).
+		const id = info.repository_id + (info.key_id ? ' (key ' + info.key_id + ')' : '');
+		this.repositories = Object.assign({}, this.repositories, { [destinationId]: id });
 		try {
 			const all = JSON.parse(localStorage.getItem('strongbox.repositories') || '{}');
-			all[destinationId] = info.repository_id;
+			all[destinationId] = id;
 			localStorage.setItem('strongbox.repositories', JSON.stringify(all));
 		} catch (e) {
 			// Private mode: kept for this page only.
