@@ -9,7 +9,7 @@ import { existsSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { backupNow, idle, launch, login, openScreen, screenState, watch } from './lib/browser.mjs';
+import { backupNow, idle, launch, login, openScreen, screenState, startRestore, watch } from './lib/browser.mjs';
 import { startCorsProxy } from './lib/cors-proxy.mjs';
 import { env } from './lib/env.mjs';
 import { mockEngineSource } from './lib/mock-engine.mjs';
@@ -164,14 +164,9 @@ test('screen: a wrong passphrase fails with wrong_password and the job keeps the
 	}
 });
 
-test('screen: Restore latest needs the typed word, then Roll back and Commit work', async () => {
-	await openScreen(page, dest);
-	await page.click('#strongbox-restore-latest');
-	assert.ok(await page.isVisible('#strongbox-restore-confirm'));
-	assert.ok(await page.isDisabled('#strongbox-restore-go'));
-	await page.fill('#strongbox-restore-word', 'RESTORE');
-	await page.click('#strongbox-restore-go');
-	await idle(page);
+test('screen: a restore needs the typed site name, then Roll back and Commit work', async () => {
+	await openScreen(page, dest, 'snapshots');
+	await startRestore(page, null);
 	let s = await screenState(page);
 	assert.ok(s.results.restore, 'restore failed: ' + JSON.stringify(s.errors.restore));
 	assert.ok(existsSync(RESTORED), 'the restored file is in place after the swap');
@@ -183,10 +178,8 @@ test('screen: Restore latest needs the typed word, then Roll back and Commit wor
 	assert.ok(!existsSync(RESTORED), 'the roll back removed the restored file');
 	assert.ok(await page.isHidden('#strongbox-restore-finish'));
 
-	await page.click('#strongbox-restore-latest');
-	await page.fill('#strongbox-restore-word', 'RESTORE');
-	await page.click('#strongbox-restore-go');
-	await idle(page);
+	await openScreen(page, dest, 'snapshots');
+	await startRestore(page, null);
 	// A reload keeps the way to finish the session.
 	await openScreen(page, dest);
 	assert.ok(await page.isVisible('#strongbox-restore-finish'), 'after a reload Commit / Roll back are still offered');

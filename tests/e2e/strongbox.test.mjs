@@ -12,7 +12,7 @@ import { mkdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { backupNow, idle, launch, login, openScreen, PAGE, screenState, watch } from './lib/browser.mjs';
+import { backupNow, idle, launch, login, openScreen, PAGE, screenState, screenshot, startRestore, watch } from './lib/browser.mjs';
 import { startCorsProxy } from './lib/cors-proxy.mjs';
 import { env } from './lib/env.mjs';
 import { createBucket, listObjects, putCors, totalSize } from './lib/s3.mjs';
@@ -96,9 +96,9 @@ after(async () => {
 	}
 });
 
-test('the admin screen renders for the administrator and is refused to an editor', async () => {
+test('the admin screens render for the administrator and are refused to an editor', async () => {
 	const res = await page.goto(env.url + PAGE);
-	assert.equal(res.status(), 200, 'Tools > Strongbox answers 200 to the administrator');
+	assert.equal(res.status(), 200, 'Strongbox answers 200 to the administrator');
 	await idle(page, 60000);
 	assert.equal(await page.textContent('h1'), 'Strongbox backups');
 	const config = await page.evaluate(() => JSON.parse(document.getElementById('strongbox-admin-config').textContent));
@@ -164,16 +164,11 @@ test('b. restoring snapshot 1 through the screen brings back every table and fil
 		t.skip('needs the two snapshots of scenario a');
 		return;
 	}
-	await openScreen(page, ctx.main);
-	const button = `#strongbox-snapshots button[data-snapshot="${ctx.snap1.snapshot_id}"]`;
-	assert.ok(await page.$(button), 'snapshot 1 has a Restore button in the list');
-	await page.click(button);
-	assert.ok(await page.isDisabled('#strongbox-restore-go'), 'Restore stays disabled until RESTORE is typed');
-	await page.fill('#strongbox-restore-word', 'restore');
-	assert.ok(await page.isDisabled('#strongbox-restore-go'), 'the confirmation is exact');
-	await page.fill('#strongbox-restore-word', 'RESTORE');
-	await page.click('#strongbox-restore-go');
-	await idle(page);
+	await openScreen(page, ctx.main, 'snapshots');
+	assert.ok(await page.$(`#strongbox-snapshots button[data-snapshot="${ctx.snap1.snapshot_id}"]`), 'snapshot 1 has a Restore button in the list');
+	// The wizard: everything, the checks, then the site's name typed (startRestore checks
+	// that Restore stays disabled until then).
+	await startRestore(page, ctx.snap1.snapshot_id);
 	let s = await screenState(page);
 	assert.ok(s.results.restore, 'the restore failed: ' + describeError({ error: s.errors.restore }) + problemsText());
 	const restored = s.results.restore.result;
@@ -224,11 +219,8 @@ test('b2. a restore interrupted by a closed tab is resumed from a new tab, sendi
 	}
 	const first = await browser.context.newPage();
 	const firstProblems = watch(first);
-	await openScreen(first, ctx.main);
-	const button = `#strongbox-snapshots button[data-snapshot="${ctx.snap2.snapshot_id}"]`;
-	await first.click(button);
-	await first.fill('#strongbox-restore-word', 'RESTORE');
-	await first.click('#strongbox-restore-go');
+	await openScreen(first, ctx.main, 'snapshots');
+	await startRestore(first, ctx.snap2.snapshot_id, { wait: false });
 	// Close the tab once the session holds some staged tables.
 	const deadline = Date.now() + env.timeoutMs;
 	let staged = null;
@@ -254,6 +246,7 @@ test('b2. a restore interrupted by a closed tab is resumed from a new tab, sendi
 	const resume = second.getByRole('button', { name: 'Resume the restore' });
 	await resume.waitFor({ timeout: 15000 });
 	assert.ok(await second.getByRole('button', { name: 'Roll it back' }).isVisible(), 'rolling back is offered too');
+	await screenshot(second, 'restore-interrupted-offer');
 	await resume.click();
 	await idle(second);
 	let s = await screenState(second);

@@ -60,6 +60,7 @@ final class Plugin {
 	public static function register_routes() {
 		$controllers = array(
 			new Rest\Site_Controller(),
+			new Rest\Preflight_Controller(),
 			new Rest\Files_Controller(),
 			new Rest\Database_Controller(),
 			new Rest\Restore_Controller(),

@@ -1,6 +1,7 @@
 <?php
 /**
- * Tools > Strongbox: rendered for administrators only, configuration without secrets.
+ * The Strongbox screens (top-level menu): rendered for administrators only, the built
+ * application with WordPress's own scripts, configuration without secrets.
  *
  * @package Strongbox
  */
@@ -10,7 +11,10 @@
  */
 class AdminPageTest extends SB_Http_Test_Case {
 
-	const PAGE = '/wp-admin/tools.php?page=strongbox';
+	const PAGE = '/wp-admin/admin.php?page=strongbox';
+
+	/** Every screen of the menu. */
+	const SCREENS = array( 'strongbox', 'strongbox-snapshots', 'strongbox-restore', 'strongbox-settings' );
 
 	/**
 	 * The wp-admin cookies (auth + logged_in) of a role's test user.
@@ -27,7 +31,7 @@ class AdminPageTest extends SB_Http_Test_Case {
 		return array( 'Cookie: ' . AUTH_COOKIE . '=' . rawurlencode( $auth ) . '; ' . LOGGED_IN_COOKIE . '=' . rawurlencode( $in ) );
 	}
 
-	public function test_administrators_get_the_screen_with_a_module_and_no_secret() {
+	public function test_administrators_get_the_screens_with_the_build_and_no_secret() {
 		$secret     = 'admin-page-secret-' . wp_generate_password( 12, false );
 		$passphrase = 'admin page passphrase ' . wp_generate_password( 12, false );
 		$d          = self::api( 'POST', '/destinations', array( 'name' => 'Page <b>test</b>', 'endpoint' => 'http://127.0.0.1:9', 'bucket' => 'page-bucket', 'prefix' => 'shop', 'access_key_id' => 'AKPAGE', 'secret_access_key' => $secret ) )->json();
@@ -36,12 +40,21 @@ class AdminPageTest extends SB_Http_Test_Case {
 		$r = SB_Http::request( 'GET', self::PAGE, self::admin_cookies( 'administrator' ) );
 		$this->assertSame( 200, $r->status, substr( $r->body, 0, 500 ) );
 		$this->assertStringContainsString( 'id="strongbox-app"', $r->body );
-		$this->assertMatchesRegularExpression( '#<script type="module" src=[\'"][^\'"]+assets/js/admin-page\.js\?ver=[^\'"]+[\'"] id=[\'"]strongbox-admin-js[\'"]#', $r->body, 'the screen script is printed as a module' );
-		$this->assertStringContainsString( 'aria-live="polite"', $r->body );
+		$this->assertStringContainsString( 'id="strongbox-root"', $r->body );
+		$this->assertMatchesRegularExpression( '#<script[^>]+src=[\'"][^\'"]+assets/admin/index\.js\?ver=[^\'"]+[\'"] id=[\'"]strongbox-admin-js[\'"]#', $r->body, 'the built screens are enqueued' );
+		// Their WordPress dependencies come from WordPress itself (index.asset.php), all registered in 6.1.
+		foreach ( array( 'wp-element', 'wp-components', 'wp-api-fetch', 'wp-i18n' ) as $handle ) {
+			$this->assertMatchesRegularExpression( '#id=[\'"]' . preg_quote( $handle, '#' ) . '-js[\'"]#', $r->body, "$handle is loaded" );
+		}
+		$this->assertStringNotContainsString( 'react-jsx-runtime', $r->body, 'no script handle WordPress 6.1 lacks' );
+		$this->assertMatchesRegularExpression( '#assets/admin/style-index\.css#', $r->body, 'the screens\' style' );
+		// wp_set_script_translations() prints the strings only for a locale with a JSON
+		// translation file; the test site runs in English, so that is not visible here.
 		$this->assertStringNotContainsString( $secret, $r->body, 'the storage secret never reaches the page' );
 		$this->assertStringNotContainsString( $passphrase, $r->body, 'the passphrase never reaches the page' );
 		$this->assertStringNotContainsString( 'Page <b>test</b>', $r->body, 'destination names are escaped' );
-		$this->assertStringContainsString( 'Page &lt;b&gt;test&lt;/b&gt;', $r->body );
+		// The names reach the page only inside the JSON configuration, tags hex-escaped (React renders them as text).
+		$this->assertStringContainsString( 'Page \\u003Cb\\u003Etest\\u003C/b\\u003E', $r->body );
 
 		$this->assertSame( 1, preg_match( '#<script type="application/json" id="strongbox-admin-config">(.*?)</script>#s', $r->body, $m ) );
 		$config = json_decode( $m[1], true );
@@ -56,9 +69,10 @@ class AdminPageTest extends SB_Http_Test_Case {
 		$ids = array_column( $config['destinations'], 'id' );
 		$this->assertContains( $d['id'], $ids );
 		foreach ( $config['destinations'] as $dest ) {
-			$this->assertSame( array( 'id', 'name', 'bucket', 'prefix' ), array_keys( $dest ) );
+			$this->assertArrayNotHasKey( 'secret_access_key', $dest );
+			$this->assertArrayHasKey( 'has_secret', $dest );
 		}
-		$this->assertIsString( $config['i18n']['phases']['upload'] );
+		$this->assertSame( get_bloginfo( 'name' ), $config['siteName'], 'the name the restore asks to type' );
 
 		// The page's scripts are served, the worker and client as JavaScript.
 		foreach ( array( 'clientUrl', 'workerUrl' ) as $k ) {
@@ -67,9 +81,31 @@ class AdminPageTest extends SB_Http_Test_Case {
 			$this->assertStringContainsString( 'javascript', $js->headers['content-type'], $k );
 		}
 
-		// The menu entry under Tools.
-		$tools = SB_Http::request( 'GET', '/wp-admin/tools.php', self::admin_cookies( 'administrator' ) );
-		$this->assertStringContainsString( 'tools.php?page=strongbox', $tools->body );
+		// Every screen of the top-level menu, and the menu itself.
+		foreach ( self::SCREENS as $slug ) {
+			$page = SB_Http::request( 'GET', '/wp-admin/admin.php?page=' . $slug, self::admin_cookies( 'administrator' ) );
+			$this->assertSame( 200, $page->status, $slug );
+			$this->assertStringContainsString( 'id="strongbox-root"', $page->body, $slug );
+			$this->assertStringContainsString( 'admin.php?page=' . $slug, $page->body, "$slug is in the menu" );
+		}
+		$this->assertStringContainsString( 'toplevel_page_strongbox', $r->body );
+		// The earlier place, Tools > Strongbox, leads to the dashboard.
+		$old = SB_Http::request( 'GET', '/wp-admin/tools.php?page=strongbox', self::admin_cookies( 'administrator' ) );
+		$this->assertSame( 302, $old->status );
+		$this->assertStringContainsString( 'admin.php?page=strongbox', $old->headers['location'] );
+
+		// While backups are not set up, the other admin screens lead to the setup.
+		$dash = SB_Http::request( 'GET', '/wp-admin/index.php', self::admin_cookies( 'administrator' ) );
+		$this->assertStringNotContainsString( 'not backed up yet', $dash->body, 'no notice once set up' );
+		$saved = get_option( \Strongbox\Rest\Jobs_Controller::PASSPHRASE_OPTION );
+		delete_option( \Strongbox\Rest\Jobs_Controller::PASSPHRASE_OPTION );
+		try {
+			$dash = SB_Http::request( 'GET', '/wp-admin/index.php', self::admin_cookies( 'administrator' ) );
+			$this->assertStringContainsString( 'not backed up yet', $dash->body, 'the setup notice without a passphrase' );
+			$this->assertStringContainsString( 'admin.php?page=strongbox', $dash->body );
+		} finally {
+			update_option( \Strongbox\Rest\Jobs_Controller::PASSPHRASE_OPTION, $saved, false );
+		}
 
 		self::api( 'DELETE', '/destinations/' . $d['id'] );
 	}
@@ -79,8 +115,11 @@ class AdminPageTest extends SB_Http_Test_Case {
 			$r = SB_Http::request( 'GET', self::PAGE, self::admin_cookies( $role ) );
 			$this->assertSame( 403, $r->status, "$role must not see the screen" );
 			$this->assertStringNotContainsString( 'strongbox-admin-config', $r->body, $role );
-			$tools = SB_Http::request( 'GET', '/wp-admin/tools.php', self::admin_cookies( $role ) );
-			$this->assertStringNotContainsString( 'tools.php?page=strongbox', $tools->body, "$role gets no menu entry" );
+			foreach ( self::SCREENS as $slug ) {
+				$this->assertSame( 403, SB_Http::request( 'GET', '/wp-admin/admin.php?page=' . $slug, self::admin_cookies( $role ) )->status, "$role: $slug" );
+			}
+			$dash = SB_Http::request( 'GET', '/wp-admin/index.php', self::admin_cookies( $role ) );
+			$this->assertStringNotContainsString( 'page=strongbox', $dash->body, "$role gets no menu entry" );
 		}
 		// Logged out: sent to the login form.
 		$r = SB_Http::request( 'GET', self::PAGE );

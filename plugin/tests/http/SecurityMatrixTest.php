@@ -55,6 +55,7 @@ class SecurityMatrixTest extends SB_Http_Test_Case {
 			'/db/tables/(?P<table>[^/]+)/rows'              => array( 'GET', '/db/tables/wp_users/rows' ),
 			'/db/export'                                    => array( 'POST', '/db/export', array( 'tables' => array( array( 'table' => 'wp_users' ) ) ) ),
 			'/db/manifests'                                 => array( 'POST', '/db/manifests', array( 'tables' => array( array( 'table' => 'wp_users' ) ) ) ),
+			'/restore/preflight'                            => array( 'GET', '/restore/preflight?since=2020-01-01T00:00:00Z' ),
 			'/restore/sessions'                             => array( 'POST', '/restore/sessions', array( 'confirm' => 'not confirmed' ) ),
 			'/restore/sessions/current'                     => array( 'GET', '/restore/sessions/current' ),
 			'/restore/drills'                               => array( 'GET', '/restore/drills' ),

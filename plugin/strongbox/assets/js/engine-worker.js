@@ -25,8 +25,12 @@
  *   {type: 'cancel'}          asks the running call to stop (it then fails with code 'cancelled').
  *   {type: 'nonce', nonce}    a refreshed wp_rest nonce for the running and later calls.
  *   {type: 'dispose'}         drops the engine (and the passphrase it holds).
+ *   {type: 'ack', id}         the page has written the last chunk of a streaming call.
+ *   {type: 'run', id, method: 'features'}  answers the names of the Engine's methods.
  * Messages out:
  *   {type: 'progress', id, event}     at most about 10 per second (the last one is never lost).
+ *   {type: 'chunk', id, data}         a piece of a streaming call (readFile, exportTable): an
+ *                                     ArrayBuffer; the engine waits for {type: 'ack', id}.
  *   {type: 'result', id, value}
  *       backup, restore and check results also carry memory_bytes (the engine's
  *       WebAssembly memory: its high-water mark, it never shrinks) and backups
@@ -38,6 +42,10 @@
  */
 
 const METHODS = ['init', 'open', 'backup', 'snapshots', 'restore', 'check', 'runJob', 'forget'];
+// Snapshot contents, run only when the engine has them (ENGINE-NEEDS.md):
+// folderSizes(opts), listTree(opts), readFile(opts, onChunk), exportTable(opts, onChunk).
+const OPTIONAL_METHODS = ['folderSizes', 'listTree', 'readFile', 'exportTable'];
+const STREAMING_METHODS = ['readFile', 'exportTable'];
 const PROGRESS_INTERVAL_MS = 100;
 
 const params = new URL(self.location.href).searchParams;
@@ -51,6 +59,7 @@ let engineKey = null; // restUrl|destinationId|jobId of `engine`
 let nonce = null; // the newest nonce seen
 let running = null; // {id} of the call in progress
 let pool = null; // compression workers of the running backup
+const acks = new Map(); // call id -> resolve of the chunk the page is writing
 
 /**
  * Starts the compression workers for a backup; null when there are none to
@@ -241,7 +250,18 @@ async function run(msg) {
 		self.postMessage({ type: 'error', id, code: 'busy', message: 'Another backup engine task is still running in this tab.' });
 		return;
 	}
-	if (!METHODS.includes(method)) {
+	if (method === 'features') {
+		// The Engine methods this build has (the page offers what the engine can do).
+		try {
+			const mod = await loadModule();
+			const names = Object.getOwnPropertyNames(mod.Engine.prototype).filter((n) => n !== 'constructor');
+			self.postMessage({ type: 'result', id, value: names });
+		} catch (err) {
+			self.postMessage({ type: 'error', id, code: 'wasm', message: wasmLoadMessage(err) });
+		}
+		return;
+	}
+	if (!METHODS.includes(method) && !OPTIONAL_METHODS.includes(method)) {
 		self.postMessage({ type: 'error', id, code: 'invalid', message: 'Unknown engine method: ' + method });
 		return;
 	}
@@ -277,6 +297,20 @@ async function run(msg) {
 		if (method === 'backup' && typeof engine.setCompressor === 'function') {
 			pool = await startPool(config.compressWorkers);
 			engine.setCompressor(pool ? pool.compress : null, pool ? pool.size * 2 : 1);
+		}
+		if (typeof engine[method] !== 'function') {
+			throw Object.assign(new Error('This build of the backup engine has no ' + method + '().'), { code: 'unsupported' });
+		}
+		if (STREAMING_METHODS.includes(method)) {
+			// The engine hands over the content piece by piece; each piece goes to the page,
+			// and the engine waits until the page has written it (backpressure).
+			args.push((bytes) => {
+				const copy = bytes instanceof Uint8Array ? bytes.slice() : new Uint8Array(bytes);
+				return new Promise((resolve) => {
+					acks.set(id, resolve);
+					self.postMessage({ type: 'chunk', id, data: copy.buffer }, [copy.buffer]);
+				});
+			});
 		}
 		const value = plain(await engine[method](...args));
 		if (['backup', 'restore', 'check'].includes(method) && value && typeof value === 'object' && !Array.isArray(value)) {
@@ -318,6 +352,14 @@ self.addEventListener('message', (e) => {
 		case 'run':
 			run(msg);
 			break;
+		case 'ack': {
+			const resolve = acks.get(msg.id);
+			acks.delete(msg.id);
+			if (resolve) {
+				resolve();
+			}
+			break;
+		}
 		case 'cancel':
 			if (running && engine && typeof engine.cancel === 'function') {
 				engine.cancel();

@@ -203,6 +203,21 @@ export class StrongboxClient {
 		if (!call) {
 			return;
 		}
+		if (msg.type === 'chunk') {
+			// A piece of a streaming call: acknowledged once the caller has written it.
+			Promise.resolve()
+				.then(() => (call.onChunk ? call.onChunk(new Uint8Array(msg.data)) : undefined))
+				.catch((err) => {
+					call.chunkError = err;
+					this.cancel();
+				})
+				.finally(() => {
+					if (this.worker) {
+						this.worker.postMessage({ type: 'ack', id: msg.id });
+					}
+				});
+			return;
+		}
 		if (msg.type === 'progress') {
 			try {
 				this.onProgress(msg.event, call.op);
@@ -240,11 +255,11 @@ export class StrongboxClient {
 	}
 
 	/** Runs one engine method in the worker. */
-	engine(method, args, config, op, onProgress) {
+	engine(method, args, config, op, onProgress, onChunk) {
 		const worker = this.ensureWorker();
 		const id = this.nextId++;
 		return new Promise((resolve, reject) => {
-			this.calls.set(id, { resolve, reject, op, onProgress });
+			this.calls.set(id, { resolve, reject, op, onProgress, onChunk });
 			worker.postMessage({ type: 'run', id, method, args, config: Object.assign({ restUrl: this.restUrl, nonce: this.nonce }, config) });
 		});
 	}
@@ -300,6 +315,7 @@ export class StrongboxClient {
 		const pass = await this.passphrase(job.id);
 		try {
 			const info = await this.engine('open', [pass], config, op);
+			this.rememberRepository(destinationId, info);
 			await this.updateJob(job.id, { log: ['Opened the repository ' + (info && info.repository_id ? info.repository_id : '') + '.'] });
 			return info;
 		} catch (err) {
@@ -310,6 +326,7 @@ export class StrongboxClient {
 		await this.updateJob(job.id, { log: ['No repository at the destination yet: creating one.'] });
 		// init leaves the new repository open on the same engine.
 		const info = await this.engine('init', [pass], config, op);
+		this.rememberRepository(destinationId, info);
 		await this.updateJob(job.id, { log: ['Created the repository ' + (info && info.repository_id ? info.repository_id : '') + '.'] });
 		return info;
 	}
@@ -349,6 +366,35 @@ export class StrongboxClient {
 		}
 	}
 
+	/** The repository id of each destination opened (for the recovery kit); kept in localStorage. */
+	rememberRepository(destinationId, info) {
+		if (!info || !info.repository_id) {
+			return;
+		}
+		// "repository id (key key_id)" once the engine reports the key it opened (key_id).
+		const id = info.repository_id + (info.key_id ? ' (key ' + info.key_id + ')' : '');
+		this.repositories = Object.assign({}, this.repositories, { [destinationId]: id });
+		try {
+			const all = JSON.parse(localStorage.getItem('strongbox.repositories') || '{}');
+			all[destinationId] = id;
+			localStorage.setItem('strongbox.repositories', JSON.stringify(all));
+		} catch (e) {
+			// Private mode: kept for this page only.
+		}
+	}
+
+	/** The names of the engine's methods (what this build can do). */
+	features() {
+		if (!this.featureList) {
+			this.featureList = this.engine('features', [], {}, 'features');
+			// A failure (a busy worker, a load error) is not remembered: asked again next time.
+			this.featureList.catch(() => {
+				this.featureList = null;
+			});
+		}
+		return this.featureList;
+	}
+
 	// ------------------------------------------------------------ operations
 
 	/**
@@ -385,6 +431,40 @@ export class StrongboxClient {
 			});
 			return value;
 		});
+	}
+
+	/**
+	 * Reads a snapshot's contents in one short check job (the repository opened
+	 * once with the job's passphrase): `work(reader)` gets
+	 *   reader.folderSizes({snapshot, depth})        -> [{path, files, dirs, bytes}]
+	 *   reader.listTree({snapshot, path, recursive, cursor, limit}) -> {entries, next_cursor}
+	 *   reader.readFile({snapshot, path}, onChunk)   -> {bytes}; onChunk(Uint8Array) may return a promise
+	 *   reader.exportTable({snapshot, table}, onChunk) -> {rows, bytes}
+	 * (engine methods of ENGINE-NEEDS.md: they fail with code 'unsupported' on an engine without them).
+	 */
+	readSnapshot(destinationId, work, op = 'read') {
+		return this.exclusive(op, async () => {
+			const { value } = await this.asJob('check', destinationId, 'manual', async (job, toJob) => {
+				await this.openRepository(job, destinationId, op);
+				const config = { destinationId, jobId: job.id };
+				const call = (method) => (opts, onChunk) => {
+					if (this.cancelRequested) {
+						return Promise.reject(new StrongboxError('cancelled', 'The operation was cancelled.'));
+					}
+					return this.engine(method, [opts], config, op, toJob, onChunk);
+				};
+				const reader = { folderSizes: call('folderSizes'), listTree: call('listTree'), readFile: call('readFile'), exportTable: call('exportTable') };
+				const v = await work(reader);
+				await this.updateJob(job.id, { state: 'succeeded', log: ['Read the contents of a snapshot (' + op + ').'] });
+				return v;
+			});
+			return value;
+		});
+	}
+
+	/** Folders of a snapshot with their file counts and sizes. */
+	folderSizes(destinationId, snapshot, { depth = 2 } = {}) {
+		return this.readSnapshot(destinationId, (r) => r.folderSizes({ snapshot, depth }), 'tree');
 	}
 
 	/**

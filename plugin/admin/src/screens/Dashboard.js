@@ -1,0 +1,190 @@
+/**
+ * Dashboard: is the shop safe right now?
+ */
+import { createElement, Fragment } from '@wordpress/element';
+import { Button } from '@wordpress/components';
+import { __, sprintf } from '@wordpress/i18n';
+
+import { useStore, track } from '../store';
+import { backup, canWork, cleanMessage } from '../actions';
+import { ago, dateTime, hoursLabel, num, size, toDate } from '../format';
+import { backupJobs, offsite, safety } from '../safety';
+import { Badge, DestinationPicker, Progress, Section, destinationLabel } from '../components/common';
+import HistoryChart from '../components/HistoryChart';
+
+const TONE_WORDS = {
+	green: __( 'Protected', 'strongbox' ),
+	amber: __( 'Backup overdue', 'strongbox' ),
+	red: __( 'At risk', 'strongbox' ),
+};
+
+export function BackupNow() {
+	const s = useStore();
+	const ready = canWork( s );
+	return (
+		<div className="strongbox-backup-now">
+			<DestinationPicker />
+			<Button id="strongbox-backup" variant="primary" disabled={ !! s.busy || ! ready } onClick={ () => track( () => backup() ) }>
+				{ __( 'Back up now', 'strongbox' ) }
+			</Button>
+			{ ! ready && ! s.busy && (
+				<span className="description">
+					{ ! s.config.engineReady
+						? __( 'The backup engine is not installed with this copy of the plugin.', 'strongbox' )
+						: ! s.hasPassphrase
+						? __( 'Set the encryption passphrase in Settings first.', 'strongbox' )
+						: __( 'Add a destination in Settings first.', 'strongbox' ) }
+				</span>
+			) }
+			<Progress ops={ [ 'backup' ] } />
+		</div>
+	);
+}
+
+function nextRun( s ) {
+	const st = s.status && s.status.data;
+	if ( st && st.next_run ) {
+		return st.next_run;
+	}
+	const sch = s.schedules && s.schedules.data;
+	const list = Array.isArray( sch ) ? sch : ( sch && sch.schedules ) || [];
+	let next = null;
+	for ( const x of list ) {
+		if ( x.enabled && x.next_run && ( ! next || toDate( x.next_run ) < toDate( next.next_run ) ) ) {
+			next = x;
+		}
+	}
+	return next;
+}
+
+export default function Dashboard( { go } ) {
+	const s = useStore();
+	const safe = safety( s );
+	const { byDest } = backupJobs( s.jobs );
+	const siteHost = window.location.hostname;
+	const snaps = ( s.snapshots && s.snapshots[ s.destinationId ] ) || [];
+	const stored = snaps.reduce( ( a, x ) => a + num( x.stats && x.stats.bytes_stored ), 0 );
+	const statusDest = ( s.status && s.status.data && s.status.data.destinations ) || [];
+	const next = nextRun( s );
+	const nextAt = next && ( next.next_run || next.due_at || next.at || next );
+	const latestDest = s.destinations.find( ( d ) => d.id === safe.destinationId );
+
+	let headline;
+	if ( ! safe.at ) {
+		headline = __( 'This shop has no backup yet. Make one now.', 'strongbox' );
+	} else if ( safe.state === 'green' ) {
+		/* translators: 1: age of the latest backup ("3 hours ago"), 2: the target ("24 hours") */
+		headline = sprintf( __( 'The latest good backup is from %1$s, within the recovery-point target of %2$s.', 'strongbox' ), ago( safe.at ), hoursLabel( safe.rpo ) );
+	} else {
+		/* translators: 1: age of the latest backup ("3 days ago"), 2: the target ("24 hours") */
+		headline = sprintf( __( 'The latest good backup is from %1$s, older than the recovery-point target of %2$s. Back up now.', 'strongbox' ), ago( safe.at ), hoursLabel( safe.rpo ) );
+	}
+
+	return (
+		<Fragment>
+			<section className={ 'strongbox-hero is-' + safe.state } aria-labelledby="strongbox-safety-title" id="strongbox-safety" data-rpo-state={ safe.state }>
+				<div className="strongbox-hero-text">
+					<h2 id="strongbox-safety-title">
+						<Badge tone={ safe.state }>{ TONE_WORDS[ safe.state ] }</Badge>
+					</h2>
+					<p className="strongbox-hero-headline">{ headline }</p>
+					{ safe.at && (
+						<p className="description">
+							{ dateTime( safe.at ) }
+							{ latestDest ? ' · ' + destinationLabel( latestDest ) : '' }
+						</p>
+					) }
+				</div>
+				<BackupNow />
+			</section>
+
+			<div className="strongbox-grid">
+				<Section title={ __( 'Next scheduled backup', 'strongbox' ) } id="strongbox-next-run">
+					{ s.schedules && s.schedules.available === false && ! ( s.status && s.status.available ) ? (
+						<p className="strongbox-unavailable">{ __( 'Schedules are not available in this version of the plugin yet: back up by hand until they are.', 'strongbox' ) }</p>
+					) : nextAt ? (
+						<p>
+							<strong>{ dateTime( nextAt ) }</strong>
+							{ next && next.name ? ' · ' + next.name : '' }
+						</p>
+					) : (
+						<p>
+							{ __( 'No schedule is set: backups only run when someone starts them.', 'strongbox' ) }{ ' ' }
+							<Button variant="link" onClick={ () => go( 'settings', 'schedules' ) }>
+								{ __( 'Add a schedule', 'strongbox' ) }
+							</Button>
+						</p>
+					) }
+				</Section>
+
+				<Section title={ __( 'Storage used', 'strongbox' ) } id="strongbox-storage">
+					{ snaps.length ? (
+						<p>
+							<strong>{ size( stored ) }</strong>{ ' ' }
+							{ sprintf(
+								/* translators: 1: number of snapshots, 2: destination */
+								__( 'in %1$s snapshots at %2$s (after deduplication and compression)', 'strongbox' ),
+								snaps.length,
+								destinationLabel( s.destinations.find( ( d ) => d.id === s.destinationId ) )
+							) }
+						</p>
+					) : (
+						<p>{ __( 'Nothing stored yet.', 'strongbox' ) }</p>
+					) }
+				</Section>
+			</div>
+
+			<Section title={ __( 'Destinations', 'strongbox' ) } id="strongbox-destinations-health" actions={ <Button variant="secondary" onClick={ () => go( 'settings' ) }>{ __( 'Manage', 'strongbox' ) }</Button> }>
+				{ s.destinations.length ? (
+					<table className="widefat striped strongbox-table">
+						<thead>
+							<tr>
+								<th scope="col">{ __( 'Destination', 'strongbox' ) }</th>
+								<th scope="col">{ __( 'Offsite', 'strongbox' ) }</th>
+								<th scope="col">{ __( 'Last successful write', 'strongbox' ) }</th>
+								<th scope="col">{ __( 'Health', 'strongbox' ) }</th>
+							</tr>
+						</thead>
+						<tbody>
+							{ s.destinations.map( ( d ) => {
+								const fromStatus = statusDest.find( ( x ) => x.id === d.id );
+								const jobs = byDest[ d.id ] || {};
+								const last = fromStatus ? fromStatus.last_success : jobs.success && jobs.success.finished_at;
+								const failure = fromStatus ? fromStatus.last_error : jobs.failure && ( ! jobs.success || toDate( jobs.failure.finished_at || jobs.failure.updated_at ) > toDate( jobs.success.finished_at ) ) ? jobs.failure : null;
+								const off = fromStatus && typeof fromStatus.offsite === 'boolean' ? fromStatus.offsite : offsite( d, siteHost );
+								const failMsg = failure && cleanMessage( typeof failure === 'string' ? failure : failure.error_message || failure.message || failure.error_code );
+								return (
+									<tr key={ d.id }>
+										<td>{ destinationLabel( d ) }</td>
+										<td>{ off ? <Badge tone="green">{ __( 'Offsite', 'strongbox' ) }</Badge> : <Badge tone="amber">{ __( 'Same server or network', 'strongbox' ) }</Badge> }</td>
+										<td>{ last ? dateTime( last ) + ' (' + ago( last ) + ')' : __( 'Never', 'strongbox' ) }</td>
+										<td>
+											{ failMsg ? (
+												<Fragment>
+													<Badge tone="red">{ __( 'Last backup failed', 'strongbox' ) }</Badge> <span className="strongbox-error-text">{ String( failMsg ).slice( 0, 200 ) }</span>
+												</Fragment>
+											) : last ? (
+												<Badge tone="green">{ __( 'OK', 'strongbox' ) }</Badge>
+											) : (
+												<Badge tone="amber">{ __( 'No backup yet', 'strongbox' ) }</Badge>
+											) }
+										</td>
+									</tr>
+								);
+							} ) }
+						</tbody>
+					</table>
+				) : (
+					<p>
+						{ __( 'No destination yet: backups need somewhere to go.', 'strongbox' ) }{ ' ' }
+						<Button variant="link" onClick={ () => go( 'settings' ) }>{ __( 'Add one', 'strongbox' ) }</Button>
+					</p>
+				) }
+			</Section>
+
+			<Section title={ __( 'Backup history', 'strongbox' ) } id="strongbox-history">
+				<HistoryChart snapshots={ snaps } />
+			</Section>
+		</Fragment>
+	);
+}
