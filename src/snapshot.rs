@@ -127,7 +127,7 @@ pub struct SnapshotStats {
     pub pages_reused: u64,
     /// Tables the database proved unchanged since the parent by its change
     /// signals (referenced whole, without a checksum pass).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub tables_unchanged: u64,
     /// Blobs that were new.
     pub blobs_new: u64,
@@ -137,4 +137,8 @@ pub struct SnapshotStats {
     pub bytes_stored: u64,
     /// Duration in milliseconds.
     pub duration_ms: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
