@@ -98,8 +98,8 @@ after(async () => {
 
 before(async () => {
 	ctx.appPassword = appPassword();
-	// The destination goes through the tests' CORS-completing proxy in front of moto, so
-	// the browser runner (test 3) reaches it as a real CORS-enabled bucket.
+	// The browser runner (test 3) reaches the bucket through the tests' CORS-completing
+	// proxy in front of moto, as a real CORS-enabled bucket.
 	proxy = await startCorsProxy(env.moto, env.proxyPort);
 	// A site used before (a kept e2e site): no schedules or pending jobs of earlier runs.
 	for (const s of await restOk('GET', 'schedules')) {
@@ -118,7 +118,7 @@ before(async () => {
 	cli(['init', '-r', REPO]);
 	const d = await restOk('POST', 'destinations', {
 		name: 'agent offsite',
-		endpoint: proxy.url,
+		endpoint: env.moto,
 		region: 'us-east-1',
 		bucket: BUCKET,
 		prefix: PREFIX,
@@ -212,6 +212,8 @@ test('an open wp-admin tab runs the due job in its background worker', async () 
 	const now = ctx.now + 3600;
 	await setClock(now);
 	const before = jobList(await restOk('GET', `jobs?schedule_id=${ctx.schedule}&per_page=100`)).map((j) => j.id);
+	// The same bucket and prefix, reached the way a browser reaches a CORS-enabled bucket.
+	await restOk('PATCH', `destinations/${ctx.dest}`, { endpoint: proxy.url });
 	const { context, close } = await launch();
 	try {
 		const page = await context.newPage();
@@ -238,6 +240,7 @@ test('an open wp-admin tab runs the due job in its background worker', async () 
 		);
 	} finally {
 		await close();
+		await restOk('PATCH', `destinations/${ctx.dest}`, { endpoint: env.moto });
 	}
 	ctx.now = now;
 });
