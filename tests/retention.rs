@@ -337,10 +337,11 @@ fn prune_racing_backups_loses_nothing() {
         backup_dir(&repo, &site).await;
     });
     let rounds = 6;
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let backups = {
-        let (site, store) = (site.clone(), store.clone());
+        let (site, store, done) = (site.clone(), store.clone(), done.clone());
         std::thread::spawn(move || {
-            rt().block_on(async {
+            let ids = rt().block_on(async {
                 let repo = open(local(&store), "pw").await;
                 let mut ids = Vec::new();
                 for seed in 0..rounds {
@@ -348,17 +349,23 @@ fn prune_racing_backups_loses_nothing() {
                     ids.push(backup_dir(&repo, &site).await);
                 }
                 ids
-            })
+            });
+            done.store(true, std::sync::atomic::Ordering::SeqCst);
+            ids
         })
     };
+    // Forget and prune again and again while the backups run, then once
+    // more after the last one (so the test does not depend on timing for
+    // something to free).
     let pruner = {
-        let store = store.clone();
+        let (store, done) = (store.clone(), done.clone());
         std::thread::spawn(move || {
             rt().block_on(async {
                 let repo = open(local(&store), "pw").await;
                 let wait = Some(std::time::Duration::from_secs(120));
-                let mut freed = 0;
-                for _ in 0..rounds {
+                let (mut freed, mut prunes) = (0, 0);
+                loop {
+                    let last = done.load(std::sync::atomic::Ordering::SeqCst);
                     forget::run(
                         &repo,
                         &Policy {
@@ -383,15 +390,19 @@ fn prune_racing_backups_loses_nothing() {
                     .await
                     .unwrap();
                     freed += r.bytes_freed;
+                    prunes += 1;
+                    if last {
+                        break;
+                    }
                 }
-                freed
+                (freed, prunes)
             })
         })
     };
     let ids = backups.join().unwrap();
-    let freed = pruner.join().unwrap();
+    let (freed, prunes) = pruner.join().unwrap();
     assert_eq!(ids.len(), rounds as usize);
-    assert!(freed > 0);
+    assert!(freed > 0, "{prunes} prunes freed nothing");
     rt().block_on(async {
         let repo = open(local(&store), "pw").await;
         check_all(&repo).await;
