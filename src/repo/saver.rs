@@ -241,6 +241,11 @@ impl<'r> Saver<'r> {
         data: &[u8],
         incompressible: bool,
     ) -> Result<(Id, bool)> {
+        // A long stretch of data that is all stored already writes no pack:
+        // keep the lock fresh here too (I/O only every few minutes).
+        if let Some(lock) = self.lock {
+            lock.refresh(self.repo).await?;
+        }
         let crypto = &self.repo.crypto;
         let id = crypto.blob_id_async(data).await;
         self.stats.blobs_total += 1;
