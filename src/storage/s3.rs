@@ -360,10 +360,10 @@ impl std::fmt::Debug for S3Storage {
 
 /// The chain of an error and its sources, for messages.
 fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
+    let mut s = first_line(&e.to_string());
     let mut source = e.source();
     while let Some(inner) = source {
-        let text = inner.to_string();
+        let text = first_line(&inner.to_string());
         if !s.contains(&text) {
             s.push_str(": ");
             s.push_str(&text);
@@ -371,6 +371,22 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         source = inner.source();
     }
     s
+}
+
+/// The first line of an error's text: in the browser a failed `fetch`
+/// reads `JsValue(TypeError: Failed to fetch` followed by the JavaScript
+/// stack, which says nothing to a person and floods logs and notices.
+fn first_line(text: &str) -> String {
+    match text.split_once('\n') {
+        Some((head, _)) => {
+            let mut head = head.trim_end().to_string();
+            if head.matches('(').count() > head.matches(')').count() {
+                head.push(')');
+            }
+            head
+        }
+        None => text.to_string(),
+    }
 }
 
 /// What a request is about, for error mapping.

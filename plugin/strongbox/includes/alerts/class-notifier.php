@@ -33,7 +33,7 @@ final class Notifier {
 		$subject = sprintf( __( '[%1$s] Strongbox: %2$s', 'strongbox' ), $site, self::title( $incident['kind'] ) );
 		$body    = $incident['message'] . "\n\n"
 			/* translators: %s: URL of the Strongbox admin page */
-			. sprintf( __( 'Details: %s', 'strongbox' ), admin_url( 'tools.php?page=strongbox' ) ) . "\n\n"
+			. sprintf( __( 'Details: %s', 'strongbox' ), admin_url( 'admin.php?page=strongbox' ) ) . "\n\n"
 			. __( 'You get one email per problem. Strongbox writes again only after it has cleared and happens again.', 'strongbox' ) . "\n";
 		return (bool) wp_mail( $settings['notify_email'], $subject, $body );
 	}
@@ -72,10 +72,12 @@ final class Notifier {
 		if ( ! $open ) {
 			return;
 		}
-		echo '<div class="notice notice-error strongbox-incidents"><p><strong>' . esc_html__( 'Strongbox needs attention:', 'strongbox' ) . '</strong></p><ul>';
+		echo '<div class="notice notice-error strongbox-incidents" style="overflow-wrap:anywhere"><p><strong>' . esc_html__( 'Strongbox needs attention:', 'strongbox' ) . '</strong></p><ul>';
 		foreach ( $open as $incident ) {
-			echo '<li>' . esc_html( $incident['message'] ) . '</li>';
+			// One line, at most 300 characters: the job's own record has the whole text.
+			$message = strtok( (string) $incident['message'], "\n" );
+			echo '<li>' . esc_html( wp_html_excerpt( false === $message ? '' : $message, 300, '…' ) ) . '</li>';
 		}
-		echo '</ul><p><a href="' . esc_url( admin_url( 'tools.php?page=strongbox' ) ) . '">' . esc_html__( 'Open Strongbox', 'strongbox' ) . '</a></p></div>';
+		echo '</ul><p><a href="' . esc_url( admin_url( 'admin.php?page=strongbox' ) ) . '">' . esc_html__( 'Open Strongbox', 'strongbox' ) . '</a></p></div>';
 	}
 }
