@@ -58,6 +58,19 @@ final class Runner {
 	}
 
 	/**
+	 * Seconds between claims: every 15 s on the screens where updates start (a backup
+	 * before an update waits for a runner to claim it, see Updates\Before_Update), every
+	 * minute elsewhere.
+	 *
+	 * @return int
+	 */
+	private static function poll_seconds() {
+		global $pagenow;
+		$update_screens = array( 'plugins.php', 'themes.php', 'update-core.php', 'plugin-install.php', 'theme-install.php' );
+		return in_array( $pagenow, $update_screens, true ) ? 15 : 60;
+	}
+
+	/**
 	 * `admin_enqueue_scripts`.
 	 */
 	public static function enqueue() {
@@ -73,7 +86,7 @@ final class Runner {
 			'wasmUrl'     => self::url( 'assets/engine/strongbox_bg.wasm' ),
 			'version'     => STRONGBOX_VERSION,
 			'user'        => get_current_user_id(),
-			'pollSeconds' => 60,
+			'pollSeconds' => self::poll_seconds(),
 			'strings'     => array(
 				/* translators: %s: job type such as backup or drill */
 				'running' => __( 'Strongbox is running a scheduled %s in this tab.', 'strongbox' ),
