@@ -76,7 +76,11 @@ final class Notifier {
 		foreach ( $open as $incident ) {
 			// One line, at most 300 characters: the job's own record has the whole text.
 			$message = strtok( (string) $incident['message'], "\n" );
-			echo '<li>' . esc_html( wp_html_excerpt( false === $message ? '' : $message, 300, '…' ) ) . '</li>';
+			$message = false === $message ? '' : $message;
+			if ( mb_strlen( $message ) > 300 ) {
+				$message = mb_substr( $message, 0, 299 ) . '…';
+			}
+			echo '<li>' . esc_html( $message ) . '</li>';
 		}
 		echo '</ul><p><a href="' . esc_url( admin_url( 'admin.php?page=strongbox' ) ) . '">' . esc_html__( 'Open Strongbox', 'strongbox' ) . '</a></p></div>';
 	}
