@@ -75,8 +75,8 @@ export async function loadOptional() {
 	}
 	const has = ( r ) => ! routes || routes.includes( '/strongbox/v1/' + r );
 	const maybe = ( r ) => ( has( r ) ? optional( r ) : Promise.resolve( { available: false } ) );
-	const [ status, schedules, settings ] = await Promise.all( [ maybe( 'status' ), maybe( 'schedules' ), maybe( 'settings' ) ] );
-	setState( { status, schedules, settings } );
+	const [ status, schedules, settings, drills ] = await Promise.all( [ maybe( 'status' ), maybe( 'schedules' ), maybe( 'settings' ), maybe( 'restore/drills' ) ] );
+	setState( { status, schedules, settings, drills } );
 }
 
 export async function loadPassphraseState() {

@@ -22,8 +22,8 @@ function auth() {
 }
 
 /** A call to the plugin's REST API as the admin: {status, json, text}. */
-export async function rest(method, route, body) {
-	const init = { method, headers: { Authorization: auth(), Accept: 'application/json' } };
+export async function rest(method, route, body, headers = {}) {
+	const init = { method, headers: { Authorization: auth(), Accept: 'application/json', ...headers } };
 	if (body !== undefined) {
 		init.headers['Content-Type'] = 'application/json';
 		init.body = JSON.stringify(body);

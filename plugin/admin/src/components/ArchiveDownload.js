@@ -24,7 +24,7 @@ export default function ArchiveDownload( { snap } ) {
 			<h3>{ __( 'Portable archive', 'strongbox' ) }</h3>
 			<p>{ __( 'A .tar.gz of the files plus the database as an SQL dump, which any host or developer can use without Strongbox. It is assembled in this browser and written straight to disk.', 'strongbox' ) }</p>
 			<p className="strongbox-actions">
-				<Button variant="secondary" id="strongbox-archive-download" disabled={ ! supported || !! s.busy } onClick={ () => track( () => downloadArchive( s.destinationId, snap ) ) }>
+				<Button variant="secondary" id="strongbox-archive-download" disabled={ ! supported || !! s.busy || !! s.readingTree } onClick={ () => track( () => downloadArchive( s.destinationId, snap ) ) }>
 					{ sprintf( /* translators: %s: size */ __( 'Download archive (about %s)', 'strongbox' ), size( ( snap.stats && snap.stats.file_bytes ) + ( snap.stats && snap.stats.db_bytes ) ) ) }
 				</Button>
 				{ features && ! supported && <span className="description" id="strongbox-archive-unavailable">{ __( 'Needs a newer backup engine than the one installed (it cannot yet read a snapshot’s files and tables into the browser).', 'strongbox' ) }</span> }

@@ -7,7 +7,7 @@ import { __, sprintf } from '@wordpress/i18n';
 
 import { useStore, track } from '../store';
 import { backup, canWork, cleanMessage } from '../actions';
-import { ago, dateTime, hoursLabel, num, size, toDate } from '../format';
+import { ago, dateTime, duration, hoursLabel, num, size, toDate } from '../format';
 import { backupJobs, offsite, safety } from '../safety';
 import { Badge, DestinationPicker, Progress, Section, destinationLabel } from '../components/common';
 import HistoryChart from '../components/HistoryChart';
@@ -55,6 +55,103 @@ function nextRun( s ) {
 		}
 	}
 	return next;
+}
+
+const INCIDENT_WORDS = {
+	backup_failed: __( 'A backup failed', 'strongbox' ),
+	rpo_exceeded: __( 'Recovery-point target missed', 'strongbox' ),
+	drill_failed: __( 'A restore drill failed', 'strongbox' ),
+	destination_unreachable: __( 'A destination cannot be reached', 'strongbox' ),
+	no_runner: __( 'Scheduled work is waiting for a runner', 'strongbox' ),
+};
+
+const RPO_WORDS = {
+	green: __( 'Within target', 'strongbox' ),
+	amber: __( 'Overdue', 'strongbox' ),
+	red: __( 'Far overdue', 'strongbox' ),
+	none: __( 'Not measured', 'strongbox' ),
+};
+
+/** The latest drill: the status API's last drill job, else the newest drill report. */
+export function lastDrill( s ) {
+	const st = s.status && s.status.data;
+	if ( st && st.last_drill ) {
+		const j = st.last_drill;
+		const r = j.result || {};
+		const ok = j.state === 'succeeded' && r.ok !== false;
+		return { ok, at: j.finished_at || j.updated_at, rtoSeconds: r.rto_ms ? num( r.rto_ms ) / 1000 : null, snapshot: r.snapshot_id, detail: j.error_message || ( r.mismatches && r.mismatches.length ? JSON.stringify( r.mismatches ).slice( 0, 200 ) : '' ), source: 'job' };
+	}
+	const list = s.drills && s.drills.data && s.drills.data.drills;
+	if ( Array.isArray( list ) && list.length ) {
+		const d = list[ list.length - 1 ];
+		return { ok: d.result === 'passed', at: d.closed || d.opened, rtoSeconds: d.rto_seconds !== null && d.rto_seconds !== undefined ? num( d.rto_seconds ) : null, snapshot: d.snapshot, detail: d.detail || ( d.result ? '' : d.ended ), source: 'report' };
+	}
+	return null;
+}
+
+function Health() {
+	const s = useStore();
+	const st = s.status && s.status.available !== false && s.status.data;
+	if ( ! st ) {
+		return null;
+	}
+	const incidents = st.incidents || [];
+	const runners = st.runners || [];
+	const drill = lastDrill( s );
+	const rpoState = st.rpo_state || 'none';
+	return (
+		<div className="strongbox-grid" id="strongbox-health">
+			<Section title={ __( 'Recovery point and incidents', 'strongbox' ) } id="strongbox-incidents">
+				<p id="strongbox-rpo" data-rpo-state={ rpoState }>
+					<Badge tone={ rpoState === 'none' ? 'neutral' : rpoState }>{ RPO_WORDS[ rpoState ] || rpoState }</Badge>{ ' ' }
+					{ num( st.rpo_hours ) > 0
+						? sprintf( /* translators: %s: the target ("24 hours") */ __( 'Target: a good backup at most %s old.', 'strongbox' ), hoursLabel( num( st.rpo_hours ) ) )
+						: __( 'No recovery-point target is set.', 'strongbox' ) }
+				</p>
+				{ incidents.length ? (
+					<ul className="strongbox-incident-list">
+						{ incidents.map( ( x ) => (
+							<li key={ x.key } data-kind={ x.kind }>
+								<Badge tone="red">{ INCIDENT_WORDS[ x.kind ] || x.kind }</Badge> { cleanMessage( x.message || '' ) } <span className="description">{ sprintf( /* translators: %s: time ago */ __( 'since %s', 'strongbox' ), ago( x.opened_at ) ) }</span>
+							</li>
+						) ) }
+					</ul>
+				) : (
+					<p className="strongbox-ok-text" id="strongbox-no-incidents">{ __( 'No open incidents.', 'strongbox' ) }</p>
+				) }
+			</Section>
+			<Section title={ __( 'Runners and restore drills', 'strongbox' ) } id="strongbox-runners">
+				{ runners.length ? (
+					<ul className="strongbox-runner-list">
+						{ runners.map( ( r ) => (
+							<li key={ r.id } data-runner={ r.id }>
+								<strong>{ r.kind === 'agent' ? __( 'Server agent', 'strongbox' ) : __( 'Admin browser tab', 'strongbox' ) }</strong> <code>{ r.id }</code>
+								{ r.version ? ' ' + r.version : '' } · { sprintf( /* translators: %s: time ago */ __( 'last seen %s', 'strongbox' ), ago( r.last_seen ) ) }
+							</li>
+						) ) }
+					</ul>
+				) : (
+					<p id="strongbox-no-runners">{ __( 'No runner has checked in yet: scheduled backups run when an administrator has wp-admin open, or when the strongbox agent runs on a server.', 'strongbox' ) }</p>
+				) }
+				<h3>{ __( 'Last restore drill', 'strongbox' ) }</h3>
+				{ drill ? (
+					<p id="strongbox-last-drill" data-ok={ drill.ok ? '1' : '0' }>
+						<Badge tone={ drill.ok ? 'green' : 'red' }>{ drill.ok ? __( 'Passed', 'strongbox' ) : __( 'Failed', 'strongbox' ) }</Badge> { dateTime( drill.at ) } ({ ago( drill.at ) })
+						{ drill.rtoSeconds !== null ? ' · ' + sprintf( /* translators: %s: duration */ __( 'a full restore would take about %s', 'strongbox' ), duration( drill.rtoSeconds ) ) : '' }
+						{ drill.snapshot ? (
+							<Fragment>
+								{ ' · ' }
+								<code>{ String( drill.snapshot ).slice( 0, 8 ) }</code>
+							</Fragment>
+						) : null }
+						{ ! drill.ok && drill.detail ? <span className="strongbox-error-text"> { String( drill.detail ).slice( 0, 200 ) }</span> : null }
+					</p>
+				) : (
+					<p id="strongbox-last-drill" data-ok="">{ __( 'No restore drill has run yet. A drill restores a snapshot to a scratch area and checks every table and file, without touching the shop.', 'strongbox' ) }</p>
+				) }
+			</Section>
+		</div>
+	);
 }
 
 export default function Dashboard( { go } ) {
@@ -133,6 +230,8 @@ export default function Dashboard( { go } ) {
 					) }
 				</Section>
 			</div>
+
+			<Health />
 
 			<Section title={ __( 'Destinations', 'strongbox' ) } id="strongbox-destinations-health" actions={ <Button variant="secondary" onClick={ () => go( 'settings' ) }>{ __( 'Manage', 'strongbox' ) }</Button> }>
 				{ s.destinations.length ? (

@@ -6,9 +6,9 @@ import { createElement, Fragment, useState } from '@wordpress/element';
 import { Button, CheckboxControl, SelectControl, TextControl, ToggleControl } from '@wordpress/components';
 import { __, sprintf } from '@wordpress/i18n';
 
-import { track, useStore } from '../store';
-import { api, loadDestinations, loadOptional } from '../actions';
-import { dateTime } from '../format';
+import { testState, track, useStore } from '../store';
+import { api, loadDestinations, loadOptional, operation } from '../actions';
+import { count, dateTime } from '../format';
 import { Badge, NotAvailable, Section, destinationLabel } from '../components/common';
 import DestinationForm from '../components/DestinationForm';
 import { PassphraseSettings } from '../components/Passphrase';
@@ -87,18 +87,82 @@ const RETENTION = [
 	[ 'keep_yearly', __( 'Yearly snapshots to keep', 'strongbox' ) ],
 ];
 
+function policyOf( r ) {
+	const body = {};
+	for ( const [ k ] of RETENTION ) {
+		body[ k ] = Math.max( 0, parseInt( r[ k ] || 0, 10 ) || 0 );
+	}
+	body.keep_within = String( r.keep_within || '' ).trim();
+	return body;
+}
+
+/** What a policy would remove from the destination's repository (engine forget, dry run). */
+function RetentionPreview( { d, preview } ) {
+	if ( ! preview ) {
+		return null;
+	}
+	if ( preview.error ) {
+		return <p className="strongbox-error-text">{ preview.error }</p>;
+	}
+	const decisions = ( preview.decisions || [] ).slice().sort( ( a, b ) => String( b.time ).localeCompare( String( a.time ) ) );
+	const removed = decisions.filter( ( x ) => ! x.keep );
+	return (
+		<div className="strongbox-retention-preview" id={ 'strongbox-retention-preview-' + d.id } data-removed={ removed.length } data-kept={ decisions.length - removed.length }>
+			<p role="status">
+				<strong>
+					{ removed.length
+						? sprintf( /* translators: 1: snapshots removed, 2: all snapshots */ __( 'This policy would remove %1$s of the %2$s snapshots.', 'strongbox' ), count( removed.length ), count( decisions.length ) )
+						: sprintf( /* translators: %s: number of snapshots */ __( 'This policy would keep all %s snapshots.', 'strongbox' ), count( decisions.length ) ) }
+				</strong>{ ' ' }
+				{ __( 'Nothing has been removed: this is a preview. The policy applies after each backup once saved.', 'strongbox' ) }
+			</p>
+			{ decisions.length > 0 && (
+				<table className="widefat striped strongbox-table">
+					<thead>
+						<tr>
+							<th scope="col">{ __( 'Snapshot', 'strongbox' ) }</th>
+							<th scope="col">{ __( 'Outcome', 'strongbox' ) }</th>
+							<th scope="col">{ __( 'Why', 'strongbox' ) }</th>
+						</tr>
+					</thead>
+					<tbody>
+						{ decisions.map( ( x ) => (
+							<tr key={ x.id } data-snapshot={ x.id } data-keep={ x.keep ? '1' : '0' }>
+								<td>
+									{ dateTime( x.time ) } <code>{ String( x.id ).slice( 0, 8 ) }</code>
+								</td>
+								<td>{ x.keep ? <Badge tone="green">{ __( 'Kept', 'strongbox' ) }</Badge> : <Badge tone="red">{ __( 'Would be removed', 'strongbox' ) }</Badge> }</td>
+								<td>{ ( x.reasons || [] ).join( ', ' ) || '—' }</td>
+							</tr>
+						) ) }
+					</tbody>
+				</table>
+			) }
+		</div>
+	);
+}
+
 function RetentionForm( { d } ) {
+	const s = useStore();
 	const [ r, setR ] = useState( Object.assign( { keep_within: '' }, d.retention ) );
 	const [ msg, setMsg ] = useState( null );
+	const [ preview, setPreview ] = useState( null );
+	const runPreview = () =>
+		track( async () => {
+			setPreview( null );
+			const v = await operation( 'forget-preview', ( c ) => c.forget( d.id, policyOf( r ), { dryRun: true } ), { quietErrors: [ 'no_repository' ] } );
+			if ( v ) {
+				setPreview( v );
+			} else {
+				const e = testState.errors[ 'forget-preview' ];
+				setPreview( { error: e && e.code === 'no_repository' ? __( 'There is no backup at this destination yet.', 'strongbox' ) : ( e && e.message ) || __( 'The preview failed.', 'strongbox' ) } );
+			}
+		} );
 	const save = ( e ) => {
 		e.preventDefault();
 		track( async () => {
 			try {
-				const body = {};
-				for ( const [ k ] of RETENTION ) {
-					body[ k ] = Math.max( 0, parseInt( r[ k ] || 0, 10 ) || 0 );
-				}
-				body.keep_within = String( r.keep_within || '' ).trim();
+				const body = policyOf( r );
 				await api( 'destinations/' + d.id, { method: 'PATCH', data: { retention: body } } );
 				await loadDestinations();
 				setMsg( { ok: true, text: __( 'Saved.', 'strongbox' ) } );
@@ -108,7 +172,7 @@ function RetentionForm( { d } ) {
 		} );
 	};
 	return (
-		<form onSubmit={ save } className="strongbox-retention" aria-label={ sprintf( /* translators: %s: destination */ __( 'Retention of %s', 'strongbox' ), destinationLabel( d ) ) }>
+		<form onSubmit={ save } className="strongbox-retention" data-destination={ d.id } aria-label={ sprintf( /* translators: %s: destination */ __( 'Retention of %s', 'strongbox' ), destinationLabel( d ) ) }>
 			<h3>{ destinationLabel( d ) }</h3>
 			<div className="strongbox-fields">
 				{ RETENTION.map( ( [ k, label ] ) => (
@@ -120,9 +184,13 @@ function RetentionForm( { d } ) {
 			<p className="strongbox-actions">
 				<Button type="submit" variant="secondary">
 					{ __( 'Save retention', 'strongbox' ) }
+				</Button>{ ' ' }
+				<Button variant="tertiary" className="strongbox-retention-preview-button" disabled={ !! s.busy || ! s.hasPassphrase } onClick={ runPreview }>
+					{ __( 'What would this policy remove?', 'strongbox' ) }
 				</Button>
 				{ msg && <span className={ msg.ok ? 'strongbox-ok-text' : 'strongbox-error-text' }>{ msg.text }</span> }
 			</p>
+			<RetentionPreview d={ d } preview={ preview } />
 		</form>
 	);
 }
@@ -157,7 +225,9 @@ function scheduleText( x ) {
 
 function Schedules() {
 	const s = useStore();
-	const [ f, setF ] = useState( { name: '', parts: [ 'database', 'files' ], every: 'day', interval: 6, at: '03:30', weekday: 0, destination_ids: [] } );
+	const blank = { name: '', parts: [ 'database', 'files' ], every: 'day', interval: 6, at: '03:30', weekday: 0, destination_ids: [] };
+	const [ f, setF ] = useState( blank );
+	const [ editingId, setEditingId ] = useState( null );
 	const [ msg, setMsg ] = useState( null );
 	if ( ! s.schedules ) {
 		return null;
@@ -178,13 +248,30 @@ function Schedules() {
 				if ( ! body.destination_ids.length ) {
 					body.destination_ids = s.destinations.map( ( d ) => d.id );
 				}
-				body.name = body.name || scheduleText( body );
-				await api( 'schedules', { method: 'POST', data: body } );
+				if ( ! editingId ) {
+					body.name = body.name || scheduleText( body );
+				}
+				await api( editingId ? 'schedules/' + editingId : 'schedules', { method: editingId ? 'PATCH' : 'POST', data: body } );
 				await loadOptional();
-				setMsg( { ok: true, text: __( 'Schedule added.', 'strongbox' ) } );
+				setMsg( { ok: true, text: editingId ? __( 'Schedule saved.', 'strongbox' ) : __( 'Schedule added.', 'strongbox' ) } );
+				setEditingId( null );
+				setF( blank );
 			} catch ( err ) {
 				setMsg( { ok: false, text: err.message } );
 			}
+		} );
+	};
+	const edit = ( x ) => {
+		setMsg( null );
+		setEditingId( x.id );
+		setF( {
+			name: x.name || '',
+			parts: Array.isArray( x.parts ) && x.parts.length ? x.parts : [ 'database', 'files' ],
+			every: x.every || 'day',
+			interval: x.interval || 6,
+			at: x.at || '03:30',
+			weekday: x.weekday || 0,
+			destination_ids: Array.isArray( x.destination_ids ) ? x.destination_ids : [],
 		} );
 	};
 	const patch = ( x, data ) =>
@@ -199,7 +286,7 @@ function Schedules() {
 	return (
 		<Fragment>
 			{ list.length ? (
-				<table className="widefat striped strongbox-table">
+				<table className="widefat striped strongbox-table" id="strongbox-schedule-list">
 					<thead>
 						<tr>
 							<th scope="col">{ __( 'Schedule', 'strongbox' ) }</th>
@@ -213,7 +300,7 @@ function Schedules() {
 					</thead>
 					<tbody>
 						{ list.map( ( x ) => (
-							<tr key={ x.id }>
+							<tr key={ x.id } data-schedule={ x.id }>
 								<td>
 									{ x.name } { ! x.enabled && <Badge tone="neutral">{ __( 'Paused', 'strongbox' ) }</Badge> }
 								</td>
@@ -221,10 +308,13 @@ function Schedules() {
 								<td>{ x.next_run ? dateTime( x.next_run ) : '—' }</td>
 								<td>{ x.last_run ? x.last_run.state + ' · ' + dateTime( x.last_run.finished_at ) : '—' }</td>
 								<td className="strongbox-row-actions">
+									<Button variant="secondary" className="is-small" onClick={ () => edit( x ) } aria-label={ sprintf( /* translators: %s: schedule name */ __( 'Edit %s', 'strongbox' ), x.name ) }>
+										{ __( 'Edit', 'strongbox' ) }
+									</Button>{ ' ' }
 									<Button variant="secondary" className="is-small" onClick={ () => patch( x, { enabled: ! x.enabled } ) }>
 										{ x.enabled ? __( 'Pause', 'strongbox' ) : __( 'Resume', 'strongbox' ) }
 									</Button>{ ' ' }
-									<Button variant="tertiary" className="is-small" isDestructive onClick={ () => patch( x, null ) }>
+									<Button variant="tertiary" className="is-small" isDestructive onClick={ () => patch( x, null ) } aria-label={ sprintf( /* translators: %s: schedule name */ __( 'Delete %s', 'strongbox' ), x.name ) }>
 										{ __( 'Delete', 'strongbox' ) }
 									</Button>
 								</td>
@@ -235,9 +325,10 @@ function Schedules() {
 			) : (
 				<p>{ __( 'No schedule yet: backups only run when someone starts them.', 'strongbox' ) }</p>
 			) }
-			<form onSubmit={ add } className="strongbox-schedule-form" aria-label={ __( 'Add a schedule', 'strongbox' ) }>
-				<h3>{ __( 'Add a schedule', 'strongbox' ) }</h3>
+			<form onSubmit={ add } className="strongbox-schedule-form" id="strongbox-schedule-form" data-editing={ editingId || '' } aria-label={ editingId ? __( 'Edit the schedule', 'strongbox' ) : __( 'Add a schedule', 'strongbox' ) }>
+				<h3>{ editingId ? sprintf( /* translators: %s: schedule name */ __( 'Edit “%s”', 'strongbox' ), f.name ) : __( 'Add a schedule', 'strongbox' ) }</h3>
 				<div className="strongbox-fields">
+					<TextControl label={ __( 'Name (optional)', 'strongbox' ) } value={ f.name } onChange={ set( 'name' ) } />
 					<SelectControl
 						label={ __( 'How often', 'strongbox' ) }
 						value={ f.every }
@@ -270,8 +361,19 @@ function Schedules() {
 				</fieldset>
 				<p className="strongbox-actions">
 					<Button type="submit" variant="secondary" disabled={ ! f.parts.length }>
-						{ __( 'Add the schedule', 'strongbox' ) }
+						{ editingId ? __( 'Save the schedule', 'strongbox' ) : __( 'Add the schedule', 'strongbox' ) }
 					</Button>
+					{ editingId && (
+						<Button
+							variant="tertiary"
+							onClick={ () => {
+								setEditingId( null );
+								setF( blank );
+							} }
+						>
+							{ __( 'Cancel', 'strongbox' ) }
+						</Button>
+					) }
 					{ msg && <span className={ msg.ok ? 'strongbox-ok-text' : 'strongbox-error-text' }>{ msg.text }</span> }
 				</p>
 			</form>

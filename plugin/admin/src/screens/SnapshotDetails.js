@@ -6,7 +6,7 @@ import { createElement, Fragment, useEffect, useState } from '@wordpress/element
 import { Button, Spinner } from '@wordpress/components';
 import { __, _n, sprintf } from '@wordpress/i18n';
 
-import { useStore, track } from '../store';
+import { setState, useStore, track } from '../store';
 import { engineFeatures, snapshotFolders } from '../actions';
 import { count, dateTime, duration, num, size, snapshotSize, triggerLabel } from '../format';
 import { Section } from '../components/common';
@@ -17,9 +17,12 @@ function Folders( { snap } ) {
 	const [ state, setFolders ] = useState( { loading: true } );
 	useEffect( () => {
 		let live = true;
+		// The engine reads one thing at a time: the archive waits for the folder sizes.
+		setState( { readingTree: true } );
 		track( async () => {
 			const features = await engineFeatures();
 			if ( ! features.tree ) {
+				setState( { readingTree: false } );
 				if ( live ) {
 					setFolders( { unsupported: true } );
 				}
@@ -34,6 +37,8 @@ function Folders( { snap } ) {
 				if ( live ) {
 					setFolders( { error: err } );
 				}
+			} finally {
+				setState( { readingTree: false } );
 			}
 		} );
 		return () => {

@@ -352,10 +352,13 @@ export class StrongboxClient {
 		} catch (err) {
 			const code = err && err.code ? String(err.code) : 'engine';
 			const message = err && err.message ? String(err.message) : String(err);
+			// The job's message is shown to people (admin notices, alert emails): without the
+			// browser's stack trace, which stays in the log.
+			const shown = message.replace(/JsValue\([\s\S]*\)\)\s*/, '').replace(/\s+/g, ' ').trim() || message;
 			await this.updateJob(job.id, {
 				state: code === 'cancelled' ? 'cancelled' : 'failed',
 				error_code: code.slice(0, 100),
-				error_message: message.slice(0, 2000),
+				error_message: shown.slice(0, 2000),
 				log: [(code === 'cancelled' ? 'Cancelled: ' : 'Failed (' + code + '): ') + message.slice(0, 900)],
 			});
 			if (err instanceof StrongboxError) {
@@ -457,6 +460,27 @@ export class StrongboxClient {
 				const v = await work(reader);
 				await this.updateJob(job.id, { state: 'succeeded', log: ['Read the contents of a snapshot (' + op + ').'] });
 				return v;
+			});
+			return value;
+		});
+	}
+
+	/**
+	 * Applies a retention policy to a destination's repository, or with dryRun
+	 * only tells what it would do: {policy, decisions: [{id, time, group, keep,
+	 * reasons}], removed, kept, dry_run}. A dry run is a read-only check job; a
+	 * real one a prune job (it may delete snapshot objects).
+	 */
+	forget(destinationId, policy, { dryRun = true } = {}) {
+		const op = dryRun ? 'forget-preview' : 'forget';
+		return this.exclusive(op, async () => {
+			const { value } = await this.asJob(dryRun ? 'check' : 'prune', destinationId, 'manual', async (job) => {
+				await this.openRepository(job, destinationId, op);
+				const r = await this.engine('forget', [{ policy, dryRun }], { destinationId, jobId: job.id }, op);
+				const decisions = (r && r.decisions) || [];
+				const removed = decisions.filter((d) => !d.keep).length;
+				await this.updateJob(job.id, { state: 'succeeded', log: [(dryRun ? 'Retention preview: would remove ' : 'Retention: removed ') + removed + ' of ' + decisions.length + ' snapshots.'] });
+				return r;
 			});
 			return value;
 		});
