@@ -13,7 +13,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
@@ -303,4 +303,27 @@ test('a restore drill passes; a corrupted pack makes the next one fail and alert
 	assert.equal(ran[0].outcome.state, 'failed');
 	assert.equal(mails().slice(before).filter((m) => /drill/i.test(m)).length, 1);
 	assert.ok(drill.id);
+});
+
+test('the dashboard shows the missed runs, the failed drill and its incident', async () => {
+	assert.ok(ctx.now, 'needs the earlier tests');
+	const { context, close } = await launch();
+	try {
+		const page = await context.newPage();
+		const problems = watch(page);
+		await login(page, 'admin', env.adminPassword);
+		await page.goto(env.url + '/wp-admin/admin.php?page=strongbox');
+		await page.waitForSelector('#strongbox-missed-runs', { timeout: 60000 });
+		// The clock jumped days between the drills: the hourly schedule's runs meanwhile are missed.
+		const missed = Number(await page.getAttribute('#strongbox-missed-runs', 'data-count'));
+		assert.ok(missed > 0, 'missed runs are listed');
+		assert.equal(await page.getAttribute('#strongbox-last-drill', 'data-ok'), '0', 'the last drill is shown as failed');
+		assert.ok(await page.$('#strongbox-incidents [data-kind="drill_failed"]'), 'the drill_failed incident is listed');
+		const shots = join(env.work, 'screenshots');
+		mkdirSync(shots, { recursive: true });
+		await page.screenshot({ path: join(shots, 'agent-dashboard-missed-and-drill.png'), fullPage: true });
+		assert.deepEqual(problems, []);
+	} finally {
+		await close();
+	}
 });

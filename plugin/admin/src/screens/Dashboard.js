@@ -89,6 +89,43 @@ export function lastDrill( s ) {
 	return null;
 }
 
+/**
+ * Scheduled runs that did not happen (state `missed`: no runner, or the previous run still
+ * busy) or started late (`result.late_seconds`), newest first, from the jobs list.
+ */
+function MissedRuns() {
+	const s = useStore();
+	const jobs = ( s.jobs || [] ).filter(
+		( j ) => j.trigger === 'schedule' && ( j.state === 'missed' || ( j.result && num( j.result.late_seconds ) > 0 ) )
+	);
+	if ( ! jobs.length ) {
+		return (
+			<p id="strongbox-missed-runs" data-count="0">
+				{ __( 'No scheduled run was missed or late lately.', 'strongbox' ) }
+			</p>
+		);
+	}
+	return (
+		<Fragment>
+			<h3>{ __( 'Missed and late runs', 'strongbox' ) }</h3>
+			<ul id="strongbox-missed-runs" data-count={ jobs.length } className="strongbox-incident-list">
+				{ jobs.slice( 0, 5 ).map( ( j ) => (
+					<li key={ j.id } data-state={ j.state }>
+						<Badge tone={ j.state === 'missed' ? 'red' : 'amber' }>
+							{ j.state === 'missed' ? __( 'Missed', 'strongbox' ) : __( 'Late', 'strongbox' ) }
+						</Badge>{ ' ' }
+						{ sprintf( /* translators: 1: job type, 2: date and time it was due */ __( '%1$s due %2$s', 'strongbox' ), j.type, dateTime( j.due_at ) ) }
+						{ j.state === 'missed'
+							? ' · ' + cleanMessage( j.error_message || '' )
+							: ' · ' + sprintf( /* translators: %s: duration */ __( 'started %s late', 'strongbox' ), duration( num( j.result.late_seconds ) ) ) }
+					</li>
+				) ) }
+			</ul>
+			{ jobs.length > 5 ? <p className="description">{ sprintf( /* translators: %d: number of runs */ __( 'and %d more', 'strongbox' ), jobs.length - 5 ) }</p> : null }
+		</Fragment>
+	);
+}
+
 function Health() {
 	const s = useStore();
 	const st = s.status && s.status.available !== false && s.status.data;
@@ -133,6 +170,7 @@ function Health() {
 				) : (
 					<p id="strongbox-no-runners">{ __( 'No runner has checked in yet: scheduled backups run when an administrator has wp-admin open, or when the strongbox agent runs on a server.', 'strongbox' ) }</p>
 				) }
+				<MissedRuns />
 				<h3>{ __( 'Last restore drill', 'strongbox' ) }</h3>
 				{ drill ? (
 					<p id="strongbox-last-drill" data-ok={ drill.ok ? '1' : '0' }>
