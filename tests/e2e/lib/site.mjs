@@ -64,13 +64,17 @@ export function sql(query) {
 	return out.split('\n').filter((l) => l !== '').map((l) => l.split('\t'));
 }
 
-/** Table name -> CHECKSUM TABLE ... EXTENDED, for every table but the excluded ones. */
-export function checksums(exclude = []) {
-	const tables = sql('SHOW TABLES').map((r) => r[0]).filter((t) => !exclude.includes(t));
+/**
+ * Table name -> CHECKSUM TABLE ... EXTENDED, for every table but the excluded ones, of the
+ * site's database or of `db`.
+ */
+export function checksums(exclude = [], db = env.db) {
+	const q = (t) => '`' + db + '`.`' + t + '`';
+	const tables = sql('SHOW TABLES FROM `' + db + '`').map((r) => r[0]).filter((t) => !exclude.includes(t));
 	const out = new Map();
 	for (let i = 0; i < tables.length; i += 50) {
 		const part = tables.slice(i, i + 50);
-		for (const [name, sum] of sql('CHECKSUM TABLE ' + part.map((t) => '`' + t + '`').join(', ') + ' EXTENDED')) {
+		for (const [name, sum] of sql('CHECKSUM TABLE ' + part.map(q).join(', ') + ' EXTENDED')) {
 			out.set(name.replace(/^.*\./, ''), sum);
 		}
 	}
@@ -79,9 +83,9 @@ export function checksums(exclude = []) {
 	// seen, incidents, schedules, settings) and WordPress's cron schedule.
 	for (const t of tables.filter((n) => /_options$/.test(n))) {
 		const [[rows, sum]] = sql(
-			'SELECT COUNT(*), COALESCE(SUM(CRC32(CONCAT_WS(0x1f, option_name, option_value, autoload))), 0) FROM `' +
-				t +
-				"` WHERE option_name NOT LIKE 'strongbox\\_%' AND option_name <> 'cron' AND option_name NOT LIKE '\\_transient\\_doing\\_cron'"
+			'SELECT COUNT(*), COALESCE(SUM(CRC32(CONCAT_WS(0x1f, option_name, option_value, autoload))), 0) FROM ' +
+				q(t) +
+				" WHERE option_name NOT LIKE 'strongbox\\_%' AND option_name <> 'cron' AND option_name NOT LIKE '\\_transient\\_doing\\_cron'"
 		);
 		out.set(t, `${rows}:${sum}`);
 	}
