@@ -341,7 +341,15 @@ fn prune_racing_backups_loses_nothing() {
     let backups = {
         let (site, store, done) = (site.clone(), store.clone(), done.clone());
         std::thread::spawn(move || {
-            let ids = rt().block_on(async {
+            // Tells the pruner to stop even when this thread fails.
+            struct Done(Arc<std::sync::atomic::AtomicBool>);
+            impl Drop for Done {
+                fn drop(&mut self) {
+                    self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+                }
+            }
+            let _done = Done(done);
+            rt().block_on(async {
                 let repo = open(local(&store), "pw").await;
                 let mut ids = Vec::new();
                 for seed in 0..rounds {
@@ -349,9 +357,7 @@ fn prune_racing_backups_loses_nothing() {
                     ids.push(backup_dir(&repo, &site).await);
                 }
                 ids
-            });
-            done.store(true, std::sync::atomic::Ordering::SeqCst);
-            ids
+            })
         })
     };
     // Forget and prune again and again while the backups run, then once
@@ -394,6 +400,10 @@ fn prune_racing_backups_loses_nothing() {
                     if last {
                         break;
                     }
+                    // Scheduled prunes are rare; back to back they would hold
+                    // the exclusive lock nearly all the time and starve the
+                    // backups' retries.
+                    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
                 }
                 (freed, prunes)
             })
