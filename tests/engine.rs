@@ -36,22 +36,6 @@ async fn backup_dir(
     .expect("backup")
 }
 
-async fn restore_to(repo: &Repository, snap: &str, out: &std::path::Path) -> strongbox::Result<()> {
-    let index = repo.load_index().await?;
-    let (_, s) = repo.find_snapshot(snap).await?;
-    let mut t = LocalTarget::new(out, false);
-    restore_files(
-        repo,
-        &index,
-        &s.files.unwrap().tree,
-        &[],
-        &mut t,
-        &NoProgress,
-    )
-    .await
-    .map(|_| ())
-}
-
 #[tokio::test]
 async fn round_trip_incremental_and_object_names_are_sha256() {
     let tmp = tempfile::tempdir().unwrap();

@@ -14,8 +14,7 @@ use strongbox::commands::backup::{self, BackupOptions};
 use strongbox::commands::check::{self, CheckOptions};
 use strongbox::commands::forget::{self, Policy};
 use strongbox::commands::prune::{self, PruneOptions};
-use strongbox::commands::restore::restore_files;
-use strongbox::native::fs::{LocalFiles, LocalTarget};
+use strongbox::native::fs::LocalFiles;
 use strongbox::progress::NoProgress;
 use strongbox::repo::lock::Lock;
 use strongbox::repo::Repository;
@@ -137,19 +136,7 @@ async fn backup_dir(repo: &Repository, dir: &std::path::Path) -> strongbox::Id {
 
 async fn restore_equals(repo: &Repository, snap: &str, dir: &std::path::Path) {
     let out = tempfile::tempdir().unwrap();
-    let index = repo.load_index().await.unwrap();
-    let (_, s) = repo.find_snapshot(snap).await.unwrap();
-    let mut t = LocalTarget::new(out.path(), false);
-    restore_files(
-        repo,
-        &index,
-        &s.files.unwrap().tree,
-        &[],
-        &mut t,
-        &NoProgress,
-    )
-    .await
-    .unwrap();
+    restore_to(repo, snap, out.path()).await.unwrap();
     assert_same_tree(dir, out.path());
 }
 
@@ -425,19 +412,7 @@ fn prune_racing_backups_loses_nothing() {
         restore_equals(&repo, &last, &site).await;
         for (id, _) in &snaps {
             let out = tempfile::tempdir().unwrap();
-            let index = repo.load_index().await.unwrap();
-            let (_, s) = repo.find_snapshot(&id.to_hex()).await.unwrap();
-            let mut t = LocalTarget::new(out.path(), false);
-            restore_files(
-                &repo,
-                &index,
-                &s.files.unwrap().tree,
-                &[],
-                &mut t,
-                &NoProgress,
-            )
-            .await
-            .unwrap();
+            restore_to(&repo, &id.to_hex(), out.path()).await.unwrap();
         }
     });
 }

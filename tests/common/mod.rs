@@ -140,3 +140,23 @@ pub fn assert_same_tree(a: &Path, b: &Path) {
         }
     }
 }
+
+/// Restores the files of snapshot `snap` (id prefix or `latest`) into `out`.
+pub async fn restore_to(repo: &Repository, snap: &str, out: &Path) -> strongbox::Result<()> {
+    let index = repo.load_index().await?;
+    let (_, s) = repo.find_snapshot(snap).await?;
+    let files = s
+        .files
+        .ok_or_else(|| strongbox::Error::Invalid("the snapshot holds no files".into()))?;
+    let mut t = strongbox::native::fs::LocalTarget::new(out, false);
+    strongbox::commands::restore::restore_files(
+        repo,
+        &index,
+        &files.tree,
+        &[],
+        &mut t,
+        &strongbox::progress::NoProgress,
+    )
+    .await
+    .map(|_| ())
+}
