@@ -753,3 +753,84 @@ async fn a_crafted_tree_cannot_write_outside_the_target() {
     assert!(e.to_string().contains("symlink"), "{e}");
     assert!(!outside.join("evil.txt").exists());
 }
+
+#[tokio::test]
+async fn parallel_restore_writers_keep_folders_times_and_refusals() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    make_site(&site);
+    // Many files in many folders, so every writer gets work; a read-only
+    // folder with files inside (its mode can only be set once they are in);
+    // folder times that writing the files would change.
+    for d in 0..12 {
+        let dir = site.join(format!("wp-content/cache/d{d}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        for f in 0..25 {
+            let body: Vec<u8> = (0..(f * 997 + d * 13))
+                .map(|i| ((i * 31 + f) % 251) as u8)
+                .collect();
+            std::fs::write(dir.join(format!("f{f}.bin")), body).unwrap();
+        }
+    }
+    let ro = site.join("wp-content/readonly");
+    std::fs::create_dir_all(&ro).unwrap();
+    std::fs::write(ro.join("a.txt"), b"locked").unwrap();
+    let old = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_600_000_000);
+    for d in ["wp-content/cache/d3", "wp-content/readonly", "wp-content"] {
+        std::fs::File::open(site.join(d))
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+    }
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).unwrap();
+
+    let repo = init(local(&tmp.path().join("repo")), "pw").await;
+    let (_, snap) = backup_dir(&repo, &site).await;
+    let tree = snap.files.unwrap().tree;
+    let index = repo.load_index().await.unwrap();
+    for writers in [1, 3] {
+        let out = tmp.path().join(format!("out{writers}"));
+        let mut t = LocalTarget::with_writers(&out, false, writers);
+        let st = restore_files(&repo, &index, &tree, &[], &mut t, &NoProgress)
+            .await
+            .unwrap();
+        assert_eq!(st.files, snap.stats.files);
+        assert_same_tree(&site, &out);
+        for d in ["wp-content/cache/d3", "wp-content/readonly", "wp-content"] {
+            let m = std::fs::metadata(out.join(d)).unwrap();
+            assert_eq!(m.modified().unwrap(), old, "{d} with {writers} writers");
+        }
+        assert_eq!(
+            std::fs::metadata(out.join("wp-content/readonly"))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777,
+            0o555
+        );
+    }
+
+    // Without --overwrite an existing file is an error that names it, found
+    // by a writer thread and reported by the restore; the file is kept.
+    let out = tmp.path().join("busy");
+    std::fs::create_dir_all(out.join("wp-content/cache/d7")).unwrap();
+    std::fs::write(out.join("wp-content/cache/d7/f4.bin"), b"mine").unwrap();
+    let mut t = LocalTarget::with_writers(&out, false, 3);
+    let e = restore_files(&repo, &index, &tree, &[], &mut t, &NoProgress)
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("f4.bin") && e.to_string().contains("exists"),
+        "{e}"
+    );
+    assert_eq!(
+        std::fs::read(out.join("wp-content/cache/d7/f4.bin")).unwrap(),
+        b"mine"
+    );
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o755)).unwrap();
+    for writers in [1, 3] {
+        let p = tmp.path().join(format!("out{writers}/wp-content/readonly"));
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}

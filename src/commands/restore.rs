@@ -105,13 +105,18 @@ pub trait FileTarget {
     /// Starts writing a file (to a temporary name).
     async fn begin_file(&mut self, path: &[Vec<u8>]) -> Result<()>;
     /// Appends to the file being written.
-    async fn write(&mut self, data: &[u8]) -> Result<()>;
+    async fn write(&mut self, data: Vec<u8>) -> Result<()>;
     /// Finishes the file: sets mode and time, renames it into place.
     async fn end_file(&mut self, path: &[Vec<u8>], node: &Node) -> Result<()>;
     /// Creates a symlink.
     async fn symlink(&mut self, path: &[Vec<u8>], target: &[u8]) -> Result<()>;
     /// Sets a folder's mode and time once its content is written.
     async fn finish_dir(&mut self, path: &[Vec<u8>], node: &Node) -> Result<()>;
+    /// Waits for every file to be in place (a target may write in the
+    /// background) and reports the first error.
+    async fn finish(&mut self) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// Figures of a restore.
@@ -223,6 +228,7 @@ pub async fn restore_files(
         &mut stats,
     )
     .await?;
+    target.finish().await?;
     Ok(stats)
 }
 
@@ -293,7 +299,7 @@ fn restore_dir<'a>(
                         let data = reader.read(b).await?;
                         written += data.len() as u64;
                         progress.bytes(Phase::Restore, data.len() as u64);
-                        target.write(&data).await?;
+                        target.write(data).await?;
                     }
                     if written != n.size {
                         return Err(Error::malformed(

@@ -425,15 +425,19 @@ impl FileTarget for SiteRestore {
         Ok(())
     }
 
-    async fn write(&mut self, data: &[u8]) -> Result<()> {
+    async fn write(&mut self, data: Vec<u8>) -> Result<()> {
         if let Some((h, n)) = self.hasher.as_mut() {
-            sha2::Digest::update(h, data);
+            sha2::Digest::update(h, &data);
             *n += data.len() as u64;
         }
         if self.drop_current {
             return Ok(());
         }
-        self.pending.extend_from_slice(data);
+        if self.pending.is_empty() {
+            self.pending = data;
+        } else {
+            self.pending.extend_from_slice(&data);
+        }
         if self.pending.len() >= self.part_size / 2 {
             self.frame(None, false).await?;
         }
