@@ -3,6 +3,14 @@
 //! Objects are written to a temporary name in the same folder, synced and
 //! renamed into place without replacing an existing object (hard link then
 //! unlink), so a crash never leaves a half-written object under its real name.
+//!
+//! Objects of [`DIRECT_MIN`] bytes or more (packs) are written with
+//! `O_DIRECT` where the filesystem allows it: the bytes go from a small
+//! aligned buffer to the disk without a copy into the page cache. On this
+//! project's machine that cut the kernel's CPU time for 1.3 GB of packs from
+//! 3.2 s to 0.1 s (docs/BENCHMARKS.md), and a backup no longer pushes the
+//! shop's own files and database pages out of the page cache. Filesystems
+//! without `O_DIRECT` (tmpfs) get ordinary writes.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -49,6 +57,83 @@ fn io(op: &'static str, path: &Path, e: std::io::Error) -> Error {
     }
 }
 
+/// Objects from this size on are written with `O_DIRECT` when possible.
+pub const DIRECT_MIN: usize = 1 << 20;
+/// Alignment of `O_DIRECT` buffers, lengths and offsets (a page: enough for
+/// any logical block size).
+const ALIGN: usize = 4096;
+/// Bytes per `O_DIRECT` write (the aligned buffer's size).
+const DIRECT_CHUNK: usize = 1 << 20;
+
+thread_local! {
+    /// The aligned buffer of `O_DIRECT` writes, kept per thread.
+    static BOUNCE: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Writes `data` into a new temporary file in `dir` with `O_DIRECT`, synced.
+/// `Ok(None)` when the filesystem does not take `O_DIRECT` writes (nothing
+/// is left behind then).
+fn write_direct(dir: &Path, data: &[u8]) -> std::io::Result<Option<(PathBuf, std::fs::File)>> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut rnd = [0u8; 8];
+    crate::crypto::random_bytes(&mut rnd).map_err(|e| std::io::Error::other(e.to_string()))?;
+    let p = dir.join(format!(".tmp-{}", hex::encode(rnd)));
+    let refused = |e: &std::io::Error| e.raw_os_error() == Some(libc::EINVAL);
+    let mut f = match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .custom_flags(libc::O_DIRECT)
+        .open(&p)
+    {
+        Ok(f) => f,
+        Err(e) if refused(&e) => {
+            let _ = std::fs::remove_file(&p);
+            return Ok(None);
+        }
+        Err(e) => return Err(e),
+    };
+    let written = BOUNCE.with(|b| -> std::io::Result<bool> {
+        let mut buf = b.borrow_mut();
+        if buf.len() < DIRECT_CHUNK + ALIGN {
+            buf.resize(DIRECT_CHUNK + ALIGN, 0);
+        }
+        let start = buf.as_ptr().align_offset(ALIGN);
+        let aligned = &mut buf[start..start + DIRECT_CHUNK];
+        for (i, piece) in data.chunks(DIRECT_CHUNK).enumerate() {
+            aligned[..piece.len()].copy_from_slice(piece);
+            let padded = piece.len().div_ceil(ALIGN) * ALIGN;
+            aligned[piece.len()..padded].fill(0);
+            match f.write_all(&aligned[..padded]) {
+                Ok(()) => {}
+                Err(e) if i == 0 && refused(&e) => return Ok(false),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(true)
+    });
+    let done = written.and_then(|ok| {
+        if ok {
+            // The last piece was padded to the alignment: cut it back.
+            f.set_len(data.len() as u64)?;
+            f.sync_all()?;
+        }
+        Ok(ok)
+    });
+    match done {
+        Ok(true) => Ok(Some((p, f))),
+        Ok(false) => {
+            drop(f);
+            let _ = std::fs::remove_file(&p);
+            Ok(None)
+        }
+        Err(e) => {
+            drop(f);
+            let _ = std::fs::remove_file(&p);
+            Err(e)
+        }
+    }
+}
+
 fn put_sync(path: &Path, data: &[u8], kind: FileKind, name: &str) -> Result<()> {
     let dir = path
         .parent()
@@ -60,15 +145,26 @@ fn put_sync(path: &Path, data: &[u8], kind: FileKind, name: &str) -> Result<()> 
             name: name.to_string(),
         });
     }
-    let mut tmp = tempfile_in(dir).map_err(|e| io("writing", dir, e))?;
-    let res = (|| {
-        tmp.1.write_all(data)?;
-        tmp.1.sync_all()
-    })();
-    if let Err(e) = res {
-        let _ = std::fs::remove_file(&tmp.0);
-        return Err(io("writing", path, e));
-    }
+    let direct = if data.len() >= DIRECT_MIN {
+        write_direct(dir, data).map_err(|e| io("writing", path, e))?
+    } else {
+        None
+    };
+    let tmp = match direct {
+        Some(t) => t,
+        None => {
+            let mut tmp = tempfile_in(dir).map_err(|e| io("writing", dir, e))?;
+            let res = (|| {
+                tmp.1.write_all(data)?;
+                tmp.1.sync_all()
+            })();
+            if let Err(e) = res {
+                let _ = std::fs::remove_file(&tmp.0);
+                return Err(io("writing", path, e));
+            }
+            tmp
+        }
+    };
     drop(tmp.1);
     // hard_link fails if the target exists: never overwrite.
     let linked = std::fs::hard_link(&tmp.0, path);
@@ -230,4 +326,54 @@ fn list_sync(root: &Path, kind: FileKind) -> Result<Vec<ObjectInfo>> {
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn large_objects_round_trip_at_any_length() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let st = LocalStorage::new(tmp.path());
+        // Below, at and above the O_DIRECT threshold, with lengths that are
+        // not multiples of the alignment (the padding is cut off again).
+        for (i, len) in [
+            DIRECT_MIN - 1,
+            DIRECT_MIN,
+            DIRECT_MIN + 1,
+            3 * DIRECT_CHUNK + 4095,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let data: Vec<u8> = (0..len).map(|j| (j * 7 + i) as u8).collect();
+            let name = format!("{i:02x}{}", "ab".repeat(31));
+            st.put(FileKind::Pack, &name, data.clone())
+                .await
+                .expect("put");
+            let back = st.get(FileKind::Pack, &name).await.expect("get");
+            assert_eq!(back.len(), len);
+            assert!(back == data, "object {i} of {len} bytes differs");
+            let again = st.put(FileKind::Pack, &name, data).await;
+            assert!(matches!(again, Err(Error::AlreadyExists { .. })));
+        }
+        // No temporary file is left behind.
+        for e in walk(tmp.path()) {
+            assert!(!e.contains(".tmp-"), "{e}");
+        }
+    }
+
+    fn walk(p: &Path) -> Vec<String> {
+        let mut out = Vec::new();
+        for e in std::fs::read_dir(p).expect("read_dir").flatten() {
+            let path = e.path();
+            if path.is_dir() {
+                out.extend(walk(&path));
+            } else {
+                out.push(path.display().to_string());
+            }
+        }
+        out
+    }
 }
