@@ -25,7 +25,7 @@ use serde_json::json;
 
 use super::client::SiteClient;
 use super::database::Manifest;
-use super::{restore_site, SiteRestoreOptions};
+use super::{rawpath, restore_site, SiteRestoreOptions};
 use crate::commands::backup as backup_cmd;
 use crate::db::{Checksum, TableManifest, TableMode};
 use crate::error::{Error, Result};
@@ -72,6 +72,8 @@ struct Opened {
 #[derive(Deserialize)]
 struct FileFacts {
     path: String,
+    #[serde(default)]
+    path_b64: Option<String>,
     #[serde(default)]
     size: Option<u64>,
     #[serde(default)]
@@ -242,12 +244,24 @@ async fn run(
 
     // Files: size and SHA-256 of what the site staged.
     if !restored.hashes.is_empty() {
-        let sent: HashMap<&str, (u64, [u8; 32])> = restored
+        let sent: HashMap<&[u8], (u64, [u8; 32])> = restored
             .hashes
             .iter()
-            .map(|(p, n, h)| (p.as_str(), (*n, *h)))
+            .map(|(p, n, h)| (p.as_slice(), (*n, *h)))
             .collect();
-        let paths: Vec<&str> = restored.hashes.iter().map(|(p, _, _)| p.as_str()).collect();
+        // Plain paths as strings, others as {"path", "path_b64"} objects.
+        let paths: Vec<serde_json::Value> = restored
+            .hashes
+            .iter()
+            .map(|(p, _, _)| {
+                let o = rawpath::object(p);
+                if o.get("path_b64").is_some() {
+                    o
+                } else {
+                    o["path"].clone()
+                }
+            })
+            .collect();
         for (n, chunk) in paths.chunks(1000).enumerate() {
             progress.item(
                 Phase::Check,
@@ -266,7 +280,8 @@ async fn run(
             let got: VerifiedFiles = serde_json::from_slice(&body)
                 .map_err(|e| Error::malformed("verification of the drill's files", e))?;
             for f in got.files {
-                let Some((size, hash)) = sent.get(f.path.as_str()) else {
+                let raw = rawpath::decode(&f.path, f.path_b64.as_deref())?;
+                let Some((size, hash)) = sent.get(raw.as_slice()) else {
                     continue;
                 };
                 r.files_checked += 1;

@@ -15,7 +15,7 @@ use reqwest::Method;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::SiteClient;
+use super::{rawpath, SiteClient};
 use crate::commands::backup::{FileEntry, FileSource};
 use crate::error::{Error, Result};
 use crate::tree::NodeKind;
@@ -42,6 +42,10 @@ struct ListPage {
 #[derive(Deserialize)]
 struct ListEntry {
     path: String,
+    #[serde(default)]
+    path_b64: Option<String>,
+    #[serde(default)]
+    target_b64: Option<String>,
     #[serde(rename = "type")]
     kind: String,
     #[serde(default)]
@@ -58,6 +62,8 @@ struct ListEntry {
 #[derive(Debug, Deserialize)]
 struct FileFrame {
     path: String,
+    #[serde(default)]
+    path_b64: Option<String>,
     #[serde(default)]
     offset: u64,
     #[serde(default)]
@@ -146,25 +152,33 @@ impl SiteFiles {
                     "link" => NodeKind::Symlink,
                     _ => continue,
                 };
-                let (parent, name) = match e.path.rsplit_once('/') {
-                    Some((p, n)) => (p.as_bytes().to_vec(), n.as_bytes().to_vec()),
-                    None => (Vec::new(), e.path.as_bytes().to_vec()),
+                let path = rawpath::decode(&e.path, e.path_b64.as_deref())?;
+                let (parent, name) = match path.iter().rposition(|&b| b == b'/') {
+                    Some(i) => (path[..i].to_vec(), path[i + 1..].to_vec()),
+                    None => (Vec::new(), path.clone()),
                 };
+                if name.is_empty() || name == b"." || name == b".." {
+                    continue;
+                }
                 if kind == NodeKind::Dir {
-                    dirs.entry(e.path.as_bytes().to_vec()).or_default();
+                    dirs.entry(path.clone()).or_default();
                 }
                 if kind == NodeKind::File {
-                    self.position
-                        .insert(e.path.as_bytes().to_vec(), self.order.len());
-                    self.order.push((e.path.as_bytes().to_vec(), e.size));
+                    self.position.insert(path.clone(), self.order.len());
+                    self.order.push((path, e.size));
                 }
+                let target = match (e.target, e.target_b64) {
+                    (Some(t), b64) => Some(rawpath::decode(&t, b64.as_deref())?),
+                    (None, Some(b64)) => Some(rawpath::decode("", Some(&b64))?),
+                    (None, None) => None,
+                };
                 dirs.entry(parent).or_default().push(FileEntry {
                     name,
                     kind,
                     mode: mode_of(&e.mode),
                     mtime_ns: e.mtime.saturating_mul(1_000_000_000),
                     size: if kind == NodeKind::File { e.size } else { 0 },
-                    target: e.target.map(String::into_bytes),
+                    target,
                 });
             }
             match page.next_cursor {
@@ -252,7 +266,10 @@ impl SiteFiles {
                 // A little more than listed: a file that grew a bit still
                 // comes whole (one that grew more is completed by ranges).
                 let length = (size + SLACK).min(BATCH_FILE_MAX);
-                json!({"path": String::from_utf8_lossy(p), "offset": 0, "length": length})
+                let mut o = rawpath::object(p);
+                o["offset"] = json!(0);
+                o["length"] = json!(length);
+                o
             })
             .collect();
         let url = self.client.url("files/read", &[])?;
@@ -272,11 +289,16 @@ impl SiteFiles {
     }
 
     async fn fetch_range(&mut self, key: &[u8], offset: u64) -> Result<()> {
-        let path = String::from_utf8_lossy(key).into_owned();
+        let path = rawpath::display(key);
         let (off, len) = (offset.to_string(), RANGE_SIZE.to_string());
+        let o = rawpath::object(key);
+        let (name, value) = match o["path_b64"].as_str() {
+            Some(b) => ("path_b64", b.to_string()),
+            None => ("path", String::from_utf8_lossy(key).into_owned()),
+        };
         let url = self.client.url(
             "files/content",
-            &[("path", &path), ("offset", &off), ("length", &len)],
+            &[(name, &value), ("offset", &off), ("length", &len)],
         )?;
         self.requests += 1;
         let resp = match self
@@ -341,7 +363,10 @@ fn parse_frames(body: &[u8]) -> Result<Vec<(Vec<u8>, Cached)>> {
             // padded): drop them, it is read again by ranges.
             let v: serde_json::Value =
                 serde_json::from_slice(rest).map_err(|e| bad(e.to_string()))?;
-            let path = v["path"].as_str().unwrap_or_default().as_bytes().to_vec();
+            let path = rawpath::decode(
+                v["path"].as_str().unwrap_or_default(),
+                v["path_b64"].as_str(),
+            )?;
             out.retain(|(p, _)| *p != path);
             continue;
         }
@@ -352,6 +377,7 @@ fn parse_frames(body: &[u8]) -> Result<Vec<(Vec<u8>, Cached)>> {
             ))
         })?;
         let f: FileFrame = serde_json::from_slice(header).map_err(|e| bad(e.to_string()))?;
+        let raw = rawpath::decode(&f.path, f.path_b64.as_deref())?;
         let len = usize::try_from(f.length).map_err(|_| bad("length too large".into()))?;
         let data = match &f.error {
             Some(_) => Vec::new(),
@@ -366,7 +392,7 @@ fn parse_frames(body: &[u8]) -> Result<Vec<(Vec<u8>, Cached)>> {
             }
         };
         out.push((
-            f.path.into_bytes(),
+            raw,
             Cached {
                 offset: f.offset,
                 data,

@@ -19,6 +19,7 @@ pub mod database;
 pub mod drill;
 pub mod files;
 pub mod presign;
+pub mod rawpath;
 pub mod restore;
 pub mod runner;
 
@@ -245,7 +246,7 @@ pub struct SiteRestoreResult {
     pub swapped: Option<serde_json::Value>,
     /// `(path, size, SHA-256)` of each file sent, with `hash_files`.
     #[serde(skip)]
-    pub hashes: Vec<(String, u64, [u8; 32])>,
+    pub hashes: Vec<(Vec<u8>, u64, [u8; 32])>,
 }
 
 /// Restores a snapshot into the site through an open restore session.

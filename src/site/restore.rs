@@ -16,7 +16,7 @@ use reqwest::Method;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::SiteClient;
+use super::{rawpath, SiteClient};
 use crate::commands::restore::FileTarget;
 use crate::db::restore::RowSink;
 use crate::error::{Error, Result};
@@ -33,7 +33,7 @@ pub struct Staged {
     /// Rows staged per table.
     pub tables: HashMap<String, u64>,
     /// Files staged: whether complete.
-    pub files: HashMap<String, bool>,
+    pub files: HashMap<Vec<u8>, bool>,
 }
 
 #[derive(Deserialize)]
@@ -63,6 +63,8 @@ struct StatusFiles {
 struct StatusFile {
     path: String,
     #[serde(default)]
+    path_b64: Option<String>,
+    #[serde(default)]
     complete: bool,
 }
 
@@ -74,6 +76,8 @@ struct BatchAnswer {
 #[derive(Deserialize)]
 struct BatchEntry {
     path: String,
+    #[serde(default)]
+    path_b64: Option<String>,
     ok: bool,
     #[serde(default)]
     code: Option<String>,
@@ -87,7 +91,7 @@ pub struct SiteRestore {
     session: String,
     key: String,
     /// The file being written: path, bytes already framed, mode unknown yet.
-    file: Option<(String, u64)>,
+    file: Option<(Vec<u8>, u64)>,
     /// Its bytes not framed yet.
     pending: Vec<u8>,
     /// The batch being assembled.
@@ -121,12 +125,12 @@ pub struct SiteRestore {
     /// site staged).
     pub hash_files: bool,
     /// `(path, size, SHA-256)` of each file sent, with `hash_files`.
-    pub hashes: Vec<(String, u64, [u8; 32])>,
+    pub hashes: Vec<(Vec<u8>, u64, [u8; 32])>,
     hasher: Option<(sha2::Sha256, u64)>,
 }
 
-fn join(path: &[Vec<u8>]) -> String {
-    String::from_utf8_lossy(&path.join(&b'/')).into_owned()
+fn join(path: &[Vec<u8>]) -> Vec<u8> {
+    path.join(&b'/')
 }
 
 impl SiteRestore {
@@ -211,7 +215,8 @@ impl SiteRestore {
                 staged.tables.insert(t.table, t.rows);
             }
             for f in st.files.entries {
-                staged.files.insert(f.path, f.complete);
+                let raw = rawpath::decode(&f.path, f.path_b64.as_deref())?;
+                staged.files.insert(raw, f.complete);
             }
             match st.files.next_cursor {
                 Some(c) if Some(&c) != cursor.as_ref() => cursor = Some(c),
@@ -236,7 +241,7 @@ impl SiteRestore {
         if self.keep_roots.is_none() || path.is_empty() {
             return Ok(());
         }
-        self.keep.extend_from_slice(&path.join(&b'/'));
+        self.keep.extend_from_slice(&rawpath::line(&join(path)));
         self.keep.push(b'\n');
         self.kept += 1;
         if self.keep.len() >= self.part_size {
@@ -334,18 +339,30 @@ impl SiteRestore {
         let a: BatchAnswer = serde_json::from_slice(&answer)
             .map_err(|e| Error::malformed("the site's answer to a file batch", e.to_string()))?;
         for e in a.entries.into_iter().filter(|e| !e.ok) {
-            match e.code.as_deref() {
-                Some("strongbox_file_protected") => {
-                    let note = format!("{} (kept: protected)", e.path);
+            let shown = match &e.path_b64 {
+                Some(b) => rawpath::display(&rawpath::decode(&e.path, Some(b))?),
+                None => e.path.clone(),
+            };
+            let why = match e.code.as_deref() {
+                Some("strongbox_file_protected") => Some("kept: protected".to_string()),
+                Some("strongbox_link_outside" | "strongbox_link_failed") => Some(format!(
+                    "symlink not restored: {}",
+                    e.message.clone().unwrap_or_default()
+                )),
+                _ => None,
+            };
+            match why {
+                Some(why) => {
+                    let note = format!("{shown} ({why})");
                     if !self.skipped.contains(&note) {
                         self.skipped.push(note);
                     }
                 }
-                code => {
+                None => {
                     return Err(Error::Site {
-                        what: format!("restoring {}", e.path),
+                        what: format!("restoring {shown}"),
                         status: 200,
-                        code: code.unwrap_or("unknown").to_string(),
+                        code: e.code.unwrap_or_else(|| "unknown".into()),
                         message: e.message.unwrap_or_default(),
                     })
                 }
@@ -354,18 +371,40 @@ impl SiteRestore {
         Ok(())
     }
 
+    /// Adds an entry without bytes (`#dir`, `#link`) to the batch.
+    async fn entry(&mut self, word: &str, header: serde_json::Value) -> Result<()> {
+        if !self.batch.is_empty()
+            && (self.batch.len() + 4096 > self.part_size || self.batch_entries >= BATCH_ENTRIES)
+        {
+            self.send_batch().await?;
+        }
+        self.batch.extend_from_slice(word.as_bytes());
+        self.batch.push(b' ');
+        self.batch.extend_from_slice(header.to_string().as_bytes());
+        self.batch.push(b'\n');
+        self.batch_entries += 1;
+        Ok(())
+    }
+
+    /// Whether `path` (a folder or link) is staged already (resumed session).
+    fn staged_already(&mut self, path: &[u8]) -> bool {
+        let done = self.staged.files.get(path) == Some(&true);
+        if done {
+            self.resumed += 1;
+        }
+        done
+    }
+
     /// Frames the pending bytes of the current file as one entry.
     async fn frame(&mut self, mode: Option<u32>, last: bool) -> Result<()> {
         let Some((path, offset)) = self.file.clone() else {
             return Ok(());
         };
         let data = std::mem::take(&mut self.pending);
-        let mut header = json!({
-            "path": path,
-            "offset": offset,
-            "length": data.len(),
-            "last": last,
-        });
+        let mut header = rawpath::object(&path);
+        header["offset"] = json!(offset);
+        header["length"] = json!(data.len());
+        header["last"] = json!(last);
         if let Some(m) = mode {
             header["mode"] = json!(format!("{:04o}", m & 0o777));
         }
@@ -457,14 +496,26 @@ impl FileTarget for SiteRestore {
         Ok(())
     }
 
-    async fn symlink(&mut self, path: &[Vec<u8>], _target: &[u8]) -> Result<()> {
+    async fn symlink(&mut self, path: &[Vec<u8>], target: &[u8]) -> Result<()> {
         self.list_path(path).await?;
-        self.skipped
-            .push(format!("{} (symlink: not restored)", join(path)));
-        Ok(())
+        let p = join(path);
+        if self.staged_already(&p) {
+            return Ok(());
+        }
+        let mut header = rawpath::object(&p);
+        rawpath::put(&mut header, "target", target);
+        self.entry("#link", header).await
     }
 
-    async fn finish_dir(&mut self, _path: &[Vec<u8>], _node: &Node) -> Result<()> {
-        Ok(())
+    async fn finish_dir(&mut self, path: &[Vec<u8>], node: &Node) -> Result<()> {
+        // Every folder restored whole is staged, so empty ones come back
+        // too (with their mode); the site creates the missing ones at swap.
+        let p = join(path);
+        if p.is_empty() || self.staged_already(&p) {
+            return Ok(());
+        }
+        let mut header = rawpath::object(&p);
+        header["mode"] = json!(format!("{:04o}", node.mode & 0o777));
+        self.entry("#dir", header).await
     }
 }
