@@ -15,6 +15,7 @@ use reqwest::Method;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::task::{spawn, Background};
 use super::{rawpath, SiteClient};
 use crate::commands::backup::{FileEntry, FileSource};
 use crate::error::{Error, Result};
@@ -100,6 +101,9 @@ pub struct SiteFiles {
     order: Vec<(Vec<u8>, u64)>,
     position: HashMap<Vec<u8>, usize>,
     cache: HashMap<Vec<u8>, Cached>,
+    /// The next request, sent while the engine works on the last answer
+    /// (first backups, where every file is read in listing order).
+    prefetch: Option<Prefetch>,
     /// Bytes received from the site (file contents).
     pub bytes_received: u64,
     /// Requests sent to the site.
@@ -126,6 +130,7 @@ impl SiteFiles {
             order: Vec::new(),
             position: HashMap::new(),
             cache: HashMap::new(),
+            prefetch: None,
             bytes_received: 0,
             requests: 0,
         }
@@ -260,77 +265,172 @@ impl SiteFiles {
         if wanted.is_empty() {
             wanted.push((first.to_vec(), BATCH_FILE_MAX));
         }
-        let files: Vec<serde_json::Value> = wanted
-            .iter()
-            .map(|(p, size)| {
-                // A little more than listed: a file that grew a bit still
-                // comes whole (one that grew more is completed by ranges).
-                let length = (size + SLACK).min(BATCH_FILE_MAX);
-                let mut o = rawpath::object(p);
-                o["offset"] = json!(0);
-                o["length"] = json!(length);
-                o
-            })
-            .collect();
-        let url = self.client.url("files/read", &[])?;
-        let req = self
-            .client
-            .request(Method::POST, url)
-            .header("content-type", "application/json")
-            .body(json!({ "files": files }).to_string());
         self.requests += 1;
-        let resp = self.client.send("files/read", req).await?;
-        let body = SiteClient::body("files/read", resp).await?;
-        self.bytes_received += body.len() as u64;
-        for (path, cached) in parse_frames(&body)? {
-            self.cache.insert(path, cached);
-        }
+        let got = request_files(Arc::clone(&self.client), wanted).await?;
+        self.absorb(got);
         Ok(())
     }
 
     async fn fetch_range(&mut self, key: &[u8], offset: u64) -> Result<()> {
-        let path = rawpath::display(key);
-        let (off, len) = (offset.to_string(), RANGE_SIZE.to_string());
-        let o = rawpath::object(key);
-        let (name, value) = match o["path_b64"].as_str() {
-            Some(b) => ("path_b64", b.to_string()),
-            None => ("path", String::from_utf8_lossy(key).into_owned()),
-        };
-        let url = self.client.url(
-            "files/content",
-            &[(name, &value), ("offset", &off), ("length", &len)],
-        )?;
         self.requests += 1;
-        let resp = match self
-            .client
-            .send("files/content", self.client.request(Method::GET, url))
-            .await
-        {
-            Ok(r) => r,
-            Err(Error::Site {
-                status: 404,
-                message,
-                ..
-            }) => {
-                return Err(Error::Io {
-                    context: path,
-                    source: std::io::Error::new(std::io::ErrorKind::NotFound, message),
-                })
+        let got = request_range(Arc::clone(&self.client), key.to_vec(), offset).await?;
+        self.absorb(got);
+        Ok(())
+    }
+
+    /// Puts an answer in the cache.
+    fn absorb(&mut self, got: Fetched) {
+        self.bytes_received += got.bytes;
+        for (path, cached) in got.files {
+            self.cache.insert(path, cached);
+        }
+    }
+
+    /// Waits for the request sent ahead, if any, and caches its answer. A
+    /// failed one is forgotten: the read that needs it asks again and gets
+    /// the error for the right file.
+    async fn settle_prefetch(&mut self) {
+        if let Some(p) = self.prefetch.take() {
+            if let Some(Ok(got)) = p.task.wait().await {
+                self.absorb(got);
             }
-            Err(e) => return Err(e),
+        }
+    }
+
+    /// Sends the request the backup will need after `key` (read at
+    /// `offset` by ranges, or in a batch): the file's next range, else the
+    /// next uncached file in listing order, alone by ranges or with the
+    /// small files after it.
+    fn prefetch_after(&mut self, key: &[u8], ranged_at: Option<u64>) {
+        if !self.read_all || self.prefetch.is_some() {
+            return;
+        }
+        if let Some(at) = ranged_at {
+            let size = self.cache.get(key).map_or(0, |c| c.size);
+            if at + RANGE_SIZE < size {
+                self.start_prefetch(Want::Range(key.to_vec(), at + RANGE_SIZE));
+                return;
+            }
+        }
+        let Some(&i) = self.position.get(key) else {
+            return;
         };
-        let header = |name: &str| {
-            resp.headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<i64>().ok())
+        let next = self.order[i + 1..]
+            .iter()
+            .find(|(p, _)| !self.cache.contains_key(p))
+            .cloned();
+        let Some((p, size)) = next else {
+            return;
         };
-        let size = header("x-strongbox-file-size").unwrap_or(0).max(0) as u64;
-        let mtime = header("x-strongbox-file-mtime").unwrap_or(0);
-        let data = SiteClient::body("files/content", resp).await?;
-        self.bytes_received += data.len() as u64;
-        self.cache.insert(
-            key.to_vec(),
+        let want = if size > BATCH_FILE_MAX {
+            Want::Range(p, 0)
+        } else {
+            Want::Files(self.batch_from_listing(&p))
+        };
+        self.start_prefetch(want);
+    }
+
+    fn start_prefetch(&mut self, want: Want) {
+        let client = Arc::clone(&self.client);
+        self.requests += 1;
+        let task = match want {
+            Want::Files(files) if !files.is_empty() => spawn(request_files(client, files)),
+            Want::Files(_) => return,
+            Want::Range(key, offset) => spawn(request_range(client, key, offset)),
+        };
+        self.prefetch = Some(Prefetch { task });
+    }
+}
+
+/// A request sent ahead of need.
+struct Prefetch {
+    task: Background<Result<Fetched>>,
+}
+
+/// What to ask the site for.
+enum Want {
+    /// Small files whole, in one `POST /files/read`.
+    Files(Vec<(Vec<u8>, u64)>),
+    /// A range of a large file from an offset.
+    Range(Vec<u8>, u64),
+}
+
+/// The site's answer: files or ranges, and the bytes received.
+struct Fetched {
+    files: Vec<(Vec<u8>, Cached)>,
+    bytes: u64,
+}
+
+/// `POST /files/read` for `wanted` (path, listed size).
+async fn request_files(client: Arc<SiteClient>, wanted: Vec<(Vec<u8>, u64)>) -> Result<Fetched> {
+    let files: Vec<serde_json::Value> = wanted
+        .iter()
+        .map(|(p, size)| {
+            // A little more than listed: a file that grew a bit still
+            // comes whole (one that grew more is completed by ranges).
+            let length = (size + SLACK).min(BATCH_FILE_MAX);
+            let mut o = rawpath::object(p);
+            o["offset"] = json!(0);
+            o["length"] = json!(length);
+            o
+        })
+        .collect();
+    let url = client.url("files/read", &[])?;
+    let req = client
+        .request(Method::POST, url)
+        .header("content-type", "application/json")
+        .body(json!({ "files": files }).to_string());
+    let resp = client.send("files/read", req).await?;
+    let body = SiteClient::body("files/read", resp).await?;
+    Ok(Fetched {
+        bytes: body.len() as u64,
+        files: parse_frames(&body)?,
+    })
+}
+
+/// `GET /files/content`: [`RANGE_SIZE`] bytes of `key` from `offset`.
+async fn request_range(client: Arc<SiteClient>, key: Vec<u8>, offset: u64) -> Result<Fetched> {
+    let path = rawpath::display(&key);
+    let (off, len) = (offset.to_string(), RANGE_SIZE.to_string());
+    let o = rawpath::object(&key);
+    let (name, value) = match o["path_b64"].as_str() {
+        Some(b) => ("path_b64", b.to_string()),
+        None => ("path", String::from_utf8_lossy(&key).into_owned()),
+    };
+    let url = client.url(
+        "files/content",
+        &[(name, &value), ("offset", &off), ("length", &len)],
+    )?;
+    let resp = match client
+        .send("files/content", client.request(Method::GET, url))
+        .await
+    {
+        Ok(r) => r,
+        Err(Error::Site {
+            status: 404,
+            message,
+            ..
+        }) => {
+            return Err(Error::Io {
+                context: path,
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, message),
+            })
+        }
+        Err(e) => return Err(e),
+    };
+    let header = |name: &str| {
+        resp.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<i64>().ok())
+    };
+    let size = header("x-strongbox-file-size").unwrap_or(0).max(0) as u64;
+    let mtime = header("x-strongbox-file-mtime").unwrap_or(0);
+    let data = SiteClient::body("files/content", resp).await?;
+    Ok(Fetched {
+        bytes: data.len() as u64,
+        files: vec![(
+            key,
             Cached {
                 offset,
                 data,
@@ -338,9 +438,8 @@ impl SiteFiles {
                 mtime_ns: mtime.saturating_mul(1_000_000_000),
                 error: None,
             },
-        );
-        Ok(())
-    }
+        )],
+    })
 }
 
 /// Splits a `POST /files/read` answer into files.
@@ -442,13 +541,24 @@ impl FileSource for SiteFiles {
                     && (offset < c.offset + c.data.len() as u64 || offset >= c.size))
         };
         if !self.cache.get(&key).is_some_and(hit) {
+            self.settle_prefetch().await;
+        }
+        if !self.cache.get(&key).is_some_and(hit) {
             let small = offset == 0 && self.due(&key).is_some_and(|s| s <= BATCH_FILE_MAX);
+            let mut ranged = None;
             if small {
                 self.fetch_batch(&key).await?;
             }
             if !self.cache.get(&key).is_some_and(hit) {
                 self.fetch_range(&key, offset).await?;
+                ranged = Some(offset);
             }
+            self.prefetch_after(&key, ranged);
+        } else if self.prefetch.is_none() {
+            // Served by the request sent ahead: send the next one.
+            let c = self.cache.get(&key);
+            let ranged = c.filter(|c| c.size > BATCH_FILE_MAX).map(|c| c.offset);
+            self.prefetch_after(&key, ranged);
         }
         let c = self
             .cache
@@ -487,7 +597,14 @@ impl FileSource for SiteFiles {
         // only its start): read on by ranges.
         while (out.len() as u64) < len && offset + (out.len() as u64) < size {
             let at = offset + out.len() as u64;
-            self.fetch_range(&key, at).await?;
+            self.settle_prefetch().await;
+            let ahead = self
+                .cache
+                .get(&key)
+                .is_some_and(|c| c.offset == at && !c.data.is_empty());
+            if !ahead {
+                self.fetch_range(&key, at).await?;
+            }
             let Some(c) = self.cache.get_mut(&key) else {
                 break;
             };

@@ -22,6 +22,7 @@ pub mod presign;
 pub mod rawpath;
 pub mod restore;
 pub mod runner;
+pub mod task;
 
 pub use client::{Auth, SiteClient};
 
