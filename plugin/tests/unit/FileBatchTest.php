@@ -83,10 +83,10 @@ class FileBatchTest extends TestCase {
 			. self::head( array( 'path' => 'empty', 'length' => 0, 'mode' => '755' ) ) . "\n"
 			. "#done {\"files\":4}\n";
 		$expect = array(
-			array( array( 'path' => 'a.txt', 'offset' => 0, 'length' => 3, 'mode' => 0600, 'last' => true ), "a\nb" ),
-			array( array( 'path' => 'skipped.bin', 'offset' => 0, 'length' => 5, 'mode' => 0644, 'last' => false ), null ),
-			array( array( 'path' => 'big.bin', 'offset' => 7, 'length' => strlen( $big ), 'mode' => 0644, 'last' => false ), $big ),
-			array( array( 'path' => 'empty', 'offset' => 0, 'length' => 0, 'mode' => 0755, 'last' => false ), '' ),
+			array( array( 'path' => 'a.txt', 'raw' => false, 'offset' => 0, 'length' => 3, 'mode' => 0600, 'last' => true, 'type' => 'file' ), "a\nb" ),
+			array( array( 'path' => 'skipped.bin', 'raw' => false, 'offset' => 0, 'length' => 5, 'mode' => 0644, 'last' => false, 'type' => 'file' ), null ),
+			array( array( 'path' => 'big.bin', 'raw' => false, 'offset' => 7, 'length' => strlen( $big ), 'mode' => 0644, 'last' => false, 'type' => 'file' ), $big ),
+			array( array( 'path' => 'empty', 'raw' => false, 'offset' => 0, 'length' => 0, 'mode' => 0755, 'last' => false, 'type' => 'file' ), '' ),
 		);
 		foreach ( array( 'string' => File_Batch::from_string( $body, 1 << 25 ), 'stream' => File_Batch::from_stream( self::stream( $body ), 1 << 25 ) ) as $source => $batch ) {
 			$this->assertSame( array( 'files' => 4, 'bytes' => 3 + 5 + strlen( $big ), 'body_bytes' => strlen( $body ) ), $batch->validate(), $source );
@@ -165,7 +165,7 @@ class FileBatchTest extends TestCase {
 		}
 		fwrite( STDERR, sprintf( "\n[restore files] 24 MiB batch staged in-process from a stream: peak memory above the start %.2f MB\n", $peak / 1048576 ) );
 
-		$this->assertSame( array( 'count' => 9, 'bytes' => array_sum( $sizes ), 'complete' => 9 ), $session->to_array()['files'] );
+		$this->assertSame( array( 'count' => 9, 'bytes' => array_sum( $sizes ), 'complete' => 9, 'dirs' => 0, 'links' => 0 ), $session->to_array()['files'] );
 		$this->assertIsArray( $session->swap() );
 		foreach ( $hashes as $path => $hash ) {
 			$this->assertSame( $hash, hash_file( 'sha256', SB_TEST_WP_DIR . '/' . $path ), $path );

@@ -130,11 +130,12 @@ class Jail {
 	 * Resolves a path for writing: its deepest existing ancestor must be inside the
 	 * root, and an existing final component must not be a link leading outside.
 	 *
-	 * @param mixed $path Relative path.
-	 * @param bool  $raw  Whether the path came as raw bytes (see clean()).
+	 * @param mixed $path        Relative path.
+	 * @param bool  $raw         Whether the path came as raw bytes (see clean()).
+	 * @param bool  $check_final Whether an existing link at the path must lead inside.
 	 * @return string|\WP_Error Absolute path (not resolved through the final component).
 	 */
-	public function resolve_for_write( $path, $raw = false ) {
+	public function resolve_for_write( $path, $raw = false, $check_final = true ) {
 		$rel = self::clean( $path, $raw );
 		if ( is_wp_error( $rel ) ) {
 			return $rel;
@@ -151,13 +152,26 @@ class Jail {
 		if ( false === $real || ! $this->contains( $real ) ) {
 			return self::refuse( 'strongbox_path_outside_root', __( 'The path leads outside the site root (through a symbolic link).', 'strongbox' ), 403 );
 		}
-		if ( is_link( $abs ) ) {
+		if ( $check_final && is_link( $abs ) ) {
 			$target = realpath( $abs );
 			if ( false === $target || ! $this->contains( $target ) ) {
 				return self::refuse( 'strongbox_path_outside_root', __( 'The path is a symbolic link leading outside the site root.', 'strongbox' ), 403 );
 			}
 		}
 		return $real . substr( $abs, strlen( $ancestor ) );
+	}
+
+	/**
+	 * Resolves a path whose final component is replaced, never written through (a
+	 * folder or a symbolic link a restore creates, or what a roll back puts back): like
+	 * resolve_for_write(), but an existing link there may lead anywhere or nowhere.
+	 *
+	 * @param mixed $path Relative path.
+	 * @param bool  $raw  Whether the path came as raw bytes (see clean()).
+	 * @return string|\WP_Error Absolute path (not resolved through the final component).
+	 */
+	public function resolve_entry( $path, $raw = false ) {
+		return $this->resolve_for_write( $path, $raw, false );
 	}
 
 	/**
