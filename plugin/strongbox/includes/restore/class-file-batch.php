@@ -292,7 +292,7 @@ final class File_Batch {
 			return $head + array( 'mode' => octdec( $mode ) & 0777 );
 		}
 		if ( '#link' === $word ) {
-			$target = Raw_Path::from( $data, 'target' );
+			$target = is_array( $data ) ? Raw_Path::from( $data, 'target' ) : null;
 			if ( is_wp_error( $target ) ) {
 				return $target;
 			}

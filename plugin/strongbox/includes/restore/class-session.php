@@ -1090,8 +1090,12 @@ final class Session {
 	 * @return bool
 	 */
 	private static function in_private_dir( $abs ) {
-		$private = Data_Dir::path();
-		return ! is_wp_error( $private ) && ( $abs === $private || 0 === strpos( $abs, $private . '/' ) );
+		static $private = null;
+		if ( null === $private ) {
+			$dir     = Data_Dir::path(); // Once per request: it checks and creates the directory.
+			$private = is_wp_error( $dir ) ? '' : $dir;
+		}
+		return '' !== $private && ( $abs === $private || 0 === strpos( $abs, $private . '/' ) );
 	}
 
 	/**
