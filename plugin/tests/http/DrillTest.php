@@ -166,7 +166,7 @@ class DrillTest extends SB_Http_Test_Case {
 		$v = self::api( 'POST', "/restore/sessions/$sid/verify-files", array( 'paths' => array( 'wp-content/uploads/drill/big.bin', 'wp-config.php', 'index.php', 'not/staged.txt', '../etc/passwd' ) ), $h );
 		$this->assertSame( 200, $v->status, $v->body );
 		$f = $v->json()['files'];
-		$this->assertSame( array( 'path' => 'wp-content/uploads/drill/big.bin', 'size' => strlen( $big ), 'sha256' => hash( 'sha256', $big ), 'complete' => true, 'mode' => '0644' ), $f[0] );
+		$this->assertSame( array( 'path' => 'wp-content/uploads/drill/big.bin', 'type' => 'file', 'size' => strlen( $big ), 'sha256' => hash( 'sha256', $big ), 'complete' => true, 'mode' => '0644' ), $f[0] );
 		$this->assertSame( hash_file( 'sha256', SB_TEST_WP_DIR . '/wp-config.php' ), $f[1]['sha256'] );
 		$this->assertSame( hash( 'sha256', 'hello' ), $f[2]['sha256'] );
 		$this->assertSame( 'strongbox_file_not_staged', $f[3]['code'] );

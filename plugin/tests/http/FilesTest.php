@@ -281,7 +281,8 @@ class FilesTest extends SB_Http_Test_Case {
 		foreach ( $cases as $path => $expect ) {
 			list( $h, $bytes ) = $files[ $i ];
 			$this->assertNull( $bytes, $path );
-			$this->assertSame( (string) $path, $h['path'] );
+			// A path JSON cannot carry (the NUL byte) comes back as path_b64, its display form in path.
+			$this->assertSame( (string) $path, isset( $h['path_b64'] ) ? base64_decode( $h['path_b64'] ) : $h['path'] );
 			$this->assertSame( $expect[0], $h['error'], $path );
 			$this->assertSame( $expect[1], $h['code'], $path );
 			$this->assertGreaterThan( 10, strlen( $h['message'] ) );
@@ -320,5 +321,109 @@ class FilesTest extends SB_Http_Test_Case {
 		}
 		$r = self::api( 'POST', '/files/read', array( 'files' => $one ), array() );
 		$this->assertError( 401, 'strongbox_unauthorized', $r );
+	}
+
+	/**
+	 * Names JSON cannot carry (Latin-1 bytes, a newline) are listed with path_b64 (and a
+	 * link's target with target_b64), and read back byte for byte through path_b64.
+	 */
+	public function test_raw_names_are_listed_and_read_with_path_b64() {
+		$dir   = 'wp-content/uploads/sb-raw';
+		$latin = $dir . "/caf\xe9.txt";
+		$nl    = $dir . "/new\nline.txt";
+		$link  = $dir . "/link-\xff";
+		$abs   = SB_TEST_WP_DIR . '/';
+		@mkdir( $abs . $dir, 0755 );
+		file_put_contents( $abs . $latin, 'a Latin-1 name' );
+		file_put_contents( $abs . $nl, "two\nlines" );
+		symlink( "caf\xe9.txt", $abs . $link );
+		try {
+			$r = self::api( 'GET', '/files?limit=5000' );
+			$this->assertSame( 200, $r->status, substr( $r->body, 0, 300 ) );
+			$by = array();
+			foreach ( $r->json()['entries'] as $e ) {
+				$by[ isset( $e['path_b64'] ) ? base64_decode( $e['path_b64'], true ) : $e['path'] ] = $e;
+			}
+			$this->assertSame( $dir . "/caf\u{FFFD}.txt", $by[ $latin ]['path'], 'the display form replaces the invalid byte' );
+			$this->assertSame( base64_encode( $latin ), $by[ $latin ]['path_b64'] );
+			$this->assertSame( 'file', $by[ $latin ]['type'] );
+			$this->assertSame( 14, $by[ $latin ]['size'] );
+			$this->assertSame( $dir . "/new\u{FFFD}line.txt", $by[ $nl ]['path'], 'a control character is replaced too' );
+			$this->assertSame( base64_encode( $nl ), $by[ $nl ]['path_b64'] );
+			$this->assertSame( 'link', $by[ $link ]['type'] );
+			$this->assertSame( "caf\u{FFFD}.txt", $by[ $link ]['target'] );
+			$this->assertSame( base64_encode( "caf\xe9.txt" ), $by[ $link ]['target_b64'] );
+			$this->assertTrue( $by[ $link ]['target_inside_root'] );
+			$this->assertArrayNotHasKey( 'path_b64', $by['index.php'], 'a plain name has no path_b64' );
+			$this->assertArrayNotHasKey( 'path_b64', $by[ $dir ] );
+			$this->assertArrayNotHasKey( 'target_b64', $by['wp-content/uploads/sb-good-link'] );
+
+			// The cursor of a page that ends on such a name is `b64:` + base64, and resumes after it.
+			$steps  = array();
+			$cursor = $dir;
+			for ( $i = 0; $i < 3; $i++ ) {
+				$j = self::api( 'GET', '/files?limit=1&cursor=' . rawurlencode( $cursor ) )->json();
+				$this->assertCount( 1, $j['entries'] );
+				$steps[] = isset( $j['entries'][0]['path_b64'] ) ? base64_decode( $j['entries'][0]['path_b64'] ) : $j['entries'][0]['path'];
+				$cursor  = $j['next_cursor'];
+				$this->assertSame( 'b64:' . base64_encode( end( $steps ) ), $cursor );
+			}
+			$this->assertSame( array( $latin, $link, $nl ), $steps, 'byte order of names' );
+			$this->assertError( 400, 'strongbox_path_b64_invalid', self::api( 'GET', '/files?cursor=' . rawurlencode( 'b64:not base64!' ) ) );
+
+			// Ranged reads with path_b64 (URL-encoded: base64 has "+" and "/").
+			$r = self::api( 'GET', '/files/content?path_b64=' . rawurlencode( base64_encode( $latin ) ) );
+			$this->assertSame( 200, $r->status, $r->body );
+			$this->assertSame( 'a Latin-1 name', $r->body );
+			$r = self::api( 'GET', '/files/content?offset=4&length=3&path_b64=' . rawurlencode( base64_encode( $nl ) ) );
+			$this->assertSame( 200, $r->status, $r->body );
+			$this->assertSame( "lin", $r->body );
+			$this->assertSame( '9', $r->headers['x-strongbox-file-size'] );
+			$this->assertSame( 'a Latin-1 name', self::api( 'GET', '/files/content?path_b64=' . rawurlencode( base64_encode( $link ) ) )->body, 'a link inside is followed' );
+			// A plain path with a control character is still refused: such names come as path_b64.
+			$this->assertError( 400, 'strongbox_path_invalid', self::api( 'GET', '/files/content?path=' . rawurlencode( $nl ) ) );
+			$this->assertError( 400, 'strongbox_path_b64_invalid', self::api( 'GET', '/files/content?path_b64=' . rawurlencode( 'Y2Fm6S50eHQ' ) ), 'padding is required' );
+			$this->assertError( 400, 'strongbox_path_b64_invalid', self::api( 'GET', '/files/content?path_b64=%25%25' ) );
+			$this->assertStringContainsString( 'base64', self::api( 'GET', '/files/content?path_b64=%25%25' )->json()['message'] );
+			$this->assertError( 400, 'rest_missing_callback_param', self::api( 'GET', '/files/content' ) );
+			// The decoded bytes go through the same jail.
+			foreach ( array( '../wp-config.php' => array( 400, 'strongbox_path_traversal' ), "wp-content/../../etc/passwd" => array( 400, 'strongbox_path_traversal' ), '/etc/passwd' => array( 400, 'strongbox_path_absolute' ), "index.php\0.txt" => array( 400, 'strongbox_path_nul' ), 'wp-content/uploads/sb-evil-file' => array( 403, 'strongbox_path_outside_root' ) ) as $bad => $expect ) {
+				$r = self::api( 'GET', '/files/content?path_b64=' . rawurlencode( base64_encode( $bad ) ) );
+				$this->assertError( $expect[0], $expect[1], $r );
+				$this->assertStringNotContainsString( 'root:', $r->body );
+			}
+
+			// The batch read: path_b64 in, path (display) and path_b64 out.
+			$req = array(
+				array( 'path_b64' => base64_encode( $latin ), 'offset' => 0, 'length' => 100 ),
+				array( 'path_b64' => base64_encode( $nl ), 'offset' => 0, 'length' => 100 ),
+				array( 'path_b64' => base64_encode( 'index.php' ), 'offset' => 0, 'length' => 5 ),
+				array( 'path_b64' => base64_encode( '../wp-config.php' ), 'offset' => 0, 'length' => 5 ),
+				array( 'path' => 'ignored.txt', 'path_b64' => base64_encode( $dir . "/no\xfesuch" ), 'offset' => 0, 'length' => 5 ),
+			);
+			$r   = self::api( 'POST', '/files/read', array( 'files' => $req ) );
+			$this->assertSame( 200, $r->status, substr( $r->body, 0, 300 ) );
+			list( $files, $done ) = $this->parse_batch( $r->body );
+			$this->assertSame( $dir . "/caf\u{FFFD}.txt", $files[0][0]['path'] );
+			$this->assertSame( base64_encode( $latin ), $files[0][0]['path_b64'] );
+			$this->assertSame( 'a Latin-1 name', $files[0][1] );
+			$this->assertSame( base64_encode( $nl ), $files[1][0]['path_b64'] );
+			$this->assertSame( "two\nlines", $files[1][1] );
+			$this->assertSame( 'index.php', $files[2][0]['path'] );
+			$this->assertArrayNotHasKey( 'path_b64', $files[2][0], 'a plain name answers without path_b64, however it was asked' );
+			$this->assertSame( 'strongbox_path_traversal', $files[3][0]['code'] );
+			$this->assertSame( 'strongbox_path_not_found', $files[4][0]['code'], 'path_b64 wins over path' );
+			$this->assertSame( base64_encode( $dir . "/no\xfesuch" ), $files[4][0]['path_b64'] );
+			$this->assertSame( 3, $done['files'] );
+
+			$r = self::api( 'POST', '/files/read', array( 'files' => array( $req[0], array( 'path_b64' => 'Y2Fm 6S50eHQ=', 'offset' => 0, 'length' => 1 ) ) ) );
+			$this->assertError( 400, 'strongbox_path_b64_invalid', $r );
+			$this->assertSame( 1, $r->json()['data']['index'] );
+		} finally {
+			@unlink( $abs . $latin );
+			@unlink( $abs . $nl );
+			@unlink( $abs . $link );
+			@rmdir( $abs . $dir );
+		}
 	}
 }

@@ -159,8 +159,8 @@ class RestoreBatchTest extends SB_Http_Test_Case {
 			$this->assertNull( $e['code'] );
 			$this->assertSame( $entries[ $i ][0], $e['path'], 'answers in the order sent' );
 		}
-		$this->assertSame( array( 'path' => $path, 'offset' => 0, 'length' => $half, 'ok' => true, 'code' => null, 'message' => null, 'size' => $half, 'complete' => false ), end( $j['entries'] ) );
-		$this->assertSame( array( 'count' => 301, 'bytes' => array_sum( array_map( 'strlen', $small ) ) + $half, 'complete' => 300 ), $j['files'] );
+		$this->assertSame( array( 'path' => $path, 'type' => 'file', 'offset' => 0, 'length' => $half, 'ok' => true, 'code' => null, 'message' => null, 'size' => $half, 'complete' => false ), end( $j['entries'] ) );
+		$this->assertSame( array( 'count' => 301, 'bytes' => array_sum( array_map( 'strlen', $small ) ) + $half, 'complete' => 300, 'dirs' => 0, 'links' => 0 ), $j['files'] );
 		$this->assertFileDoesNotExist( SB_TEST_WP_DIR . '/' . $path, 'nothing reaches the site before the swap' );
 
 		// The second piece, in a second request, continues the file and completes it.
@@ -171,7 +171,7 @@ class RestoreBatchTest extends SB_Http_Test_Case {
 		$this->assertSame( strlen( $big ), $e['size'] );
 		$this->assertTrue( $e['complete'] );
 		$st = $this->status( $sid, $h );
-		$this->assertSame( array( 'count' => 301, 'bytes' => array_sum( array_map( 'strlen', $small ) ) + strlen( $big ), 'complete' => 301 ), $st['files'] );
+		$this->assertSame( array( 'count' => 301, 'bytes' => array_sum( array_map( 'strlen', $small ) ) + strlen( $big ), 'complete' => 301, 'dirs' => 0, 'links' => 0 ), $st['files'] );
 		$this->assertArrayNotHasKey( 'entries', $st['files'], 'listed only with files=1' );
 
 		$r = self::api( 'POST', "/restore/sessions/$sid/swap", null, $h );
@@ -184,7 +184,7 @@ class RestoreBatchTest extends SB_Http_Test_Case {
 		$this->assertSame( 0644, fileperms( SB_TEST_WP_DIR . '/' . array_key_first( $small ) ) & 0777 );
 		$list = $this->listing( $sid, $h, 120 );
 		$this->assertCount( 301, $list );
-		$this->assertSame( array( 'path' => $path, 'size' => strlen( $big ), 'complete' => true, 'mode' => '0600' ), $list[ $path ], 'the listing still holds after the swap' );
+		$this->assertSame( array( 'path' => $path, 'type' => 'file', 'size' => strlen( $big ), 'complete' => true, 'mode' => '0600' ), $list[ $path ], 'the listing still holds after the swap' );
 		$this->assertError( 409, 'strongbox_restore_state', self::batch( $sid, $h, self::frame( array( array( $path, 'late' ) ) ) ) );
 
 		$r = self::api( 'POST', "/restore/sessions/$sid/rollback", null, $h );
@@ -287,7 +287,7 @@ class RestoreBatchTest extends SB_Http_Test_Case {
 		$this->assertError( 404, 'strongbox_restore_not_found', self::batch( str_repeat( 'cd', 16 ), $h, $body ) );
 		$this->assertError( 415, 'strongbox_batch_content_type', self::batch( $sid, $h, $body, 'application/octet-stream' ) );
 		$this->assertError( 413, 'strongbox_body_too_large', self::batch( $sid, $h, self::frame( array( array( self::DIR . '/huge.bin', str_repeat( 'x', 33 * 1024 * 1024 ) ) ) ) ) );
-		$this->assertSame( array( 'count' => 0, 'bytes' => 0, 'complete' => 0 ), $this->status( $sid, $h )['files'] );
+		$this->assertSame( array( 'count' => 0, 'bytes' => 0, 'complete' => 0, 'dirs' => 0, 'links' => 0 ), $this->status( $sid, $h )['files'] );
 		$post_max = wp_convert_hr_to_bytes( self::api( 'GET', '/site' )->json()['php_limits']['post_max_size'] );
 		if ( $post_max > 0 && $post_max < 30 * 1024 * 1024 ) {
 			// FPM and mod_php drop a POST body above post_max_size (php -S passes it on):
@@ -328,7 +328,7 @@ class RestoreBatchTest extends SB_Http_Test_Case {
 			$this->assertSame( $b[2], $r->json()['data']['index'], $name );
 			$this->assertIsInt( $r->json()['data']['offset'], $name );
 		}
-		$this->assertSame( array( 'count' => 0, 'bytes' => 0, 'complete' => 0 ), $this->status( $sid, $h )['files'], 'not even the well-formed first entry was applied' );
+		$this->assertSame( array( 'count' => 0, 'bytes' => 0, 'complete' => 0, 'dirs' => 0, 'links' => 0 ), $this->status( $sid, $h )['files'], 'not even the well-formed first entry was applied' );
 		$this->assertSame( array(), $this->listing( $sid, $h ) );
 		$this->assertSame( 200, self::batch( $sid, $h, $good . "#done {\"files\":1,\"bytes\":4}\n" )->status, 'a #done that counts right is accepted' );
 	}
@@ -363,7 +363,7 @@ class RestoreBatchTest extends SB_Http_Test_Case {
 		$this->assertSame( 600, $c['ttl'] );
 		$this->assertArrayNotHasKey( 'key', $c );
 		$this->assertSame( array( array( 'table' => 'wp_sb_resume', 'staging' => 'strongbox_n_' . substr( $sid, 0, 8 ) . '_0', 'rows' => 3 ) ), $c['tables'] );
-		$this->assertSame( array( 'count' => 6, 'bytes' => array_sum( array_map( 'strlen', $done ) ) + $first, 'complete' => 5 ), $c['files'] );
+		$this->assertSame( array( 'count' => 6, 'bytes' => array_sum( array_map( 'strlen', $done ) ) + $first, 'complete' => 5, 'dirs' => 0, 'links' => 0 ), $c['files'] );
 		// ...and gets a new key; the old one stops working.
 		$this->assertError( 401, 'strongbox_unauthorized', self::api( 'POST', "/restore/sessions/$sid/key", null, array() ) );
 		$k = self::api( 'POST', "/restore/sessions/$sid/key" );
@@ -376,9 +376,9 @@ class RestoreBatchTest extends SB_Http_Test_Case {
 		$list = $this->listing( $sid, $h, 2 );
 		$this->assertSame( array_merge( array_keys( $done ), array( $path ) ), array_keys( $list ) );
 		foreach ( $done as $p => $bytes ) {
-			$this->assertSame( array( 'path' => $p, 'size' => strlen( $bytes ), 'complete' => true, 'mode' => '0644' ), $list[ $p ] );
+			$this->assertSame( array( 'path' => $p, 'type' => 'file', 'size' => strlen( $bytes ), 'complete' => true, 'mode' => '0644' ), $list[ $p ] );
 		}
-		$this->assertSame( array( 'path' => $path, 'size' => $first, 'complete' => false, 'mode' => '0644' ), $list[ $path ] );
+		$this->assertSame( array( 'path' => $path, 'type' => 'file', 'size' => $first, 'complete' => false, 'mode' => '0644' ), $list[ $path ] );
 		foreach ( array( 'abc', '3', '99999999', '-1' ) as $bad ) {
 			$this->assertError( 400, 'strongbox_cursor_invalid', self::api( 'GET', "/restore/sessions/$sid?files=1&cursor=$bad", null, $h ) );
 		}

@@ -40,8 +40,9 @@ class RestorePruneTest extends SB_Http_Test_Case {
 	);
 
 	/**
-	 * A file the snapshot does not have, named in bytes that are not UTF-8: the
-	 * JSON API cannot list or back it up, so a restore never removes it.
+	 * A file the snapshot does not have, named in bytes that are not UTF-8: removed like
+	 * any other (the list carries such names as `b64:` lines, see
+	 * RestoreRawPathsTest for one that is kept).
 	 */
 	const NOT_UTF8 = array( self::DIR . "/a/bad\xff name.php" => '<?php /* not UTF-8 */' );
 
@@ -210,15 +211,15 @@ class RestorePruneTest extends SB_Http_Test_Case {
 		$this->assertSame( 200, $r->status, $r->body );
 		$j = $r->json();
 		$this->assertSame( 'swapped', $j['state'] );
-		$this->assertSame( count( self::EXTRA_A ) + 1, $j['prune']['removed_files'], 'the extra files of a and b; ' . json_encode( $j['log'] ) );
+		$this->assertSame( count( self::EXTRA_A ) + count( self::NOT_UTF8 ) + 1, $j['prune']['removed_files'], 'the extra files of a and b; ' . json_encode( $j['log'] ) );
 		$this->assertSame( count( self::EXTRA_DIRS_A ), $j['prune']['removed_dirs'] );
 		$this->assertSame( array(), $j['prune']['skipped_roots'] );
 		$this->assertSame( $j['prune'], self::api( 'GET', "/restore/sessions/$sid", null, $h )->json()['prune'], 'the status reports it too' );
 
-		foreach ( array_merge( array_keys( self::EXTRA_A ), self::EXTRA_DIRS_A, array( self::EXTRA_B ) ) as $rel ) {
+		foreach ( array_merge( array_keys( self::EXTRA_A ), array_keys( self::NOT_UTF8 ), self::EXTRA_DIRS_A, array( self::EXTRA_B ) ) as $rel ) {
 			$this->assertFalse( self::there( $rel ), "$rel was removed" );
 		}
-		foreach ( array_merge( array_keys( self::KEPT ), array_keys( self::EXCLUDED ), array_keys( self::NOT_UTF8 ), array( self::DEFAULT_EXCLUDED, self::PROTECTED_EXTRA, 'wp-config.php', self::DIR . '/a/kept-empty', self::DIR . '/a/staged-new.txt' ) ) as $rel ) {
+		foreach ( array_merge( array_keys( self::KEPT ), array_keys( self::EXCLUDED ), array( self::DEFAULT_EXCLUDED, self::PROTECTED_EXTRA, 'wp-config.php', self::DIR . '/a/kept-empty', self::DIR . '/a/staged-new.txt' ) ) as $rel ) {
 			$this->assertTrue( self::there( $rel ), "$rel stays" );
 		}
 		$this->assertSame( 'restored one', file_get_contents( SB_TEST_WP_DIR . '/' . self::DIR . '/a/keep1.txt' ) );
@@ -249,16 +250,16 @@ class RestorePruneTest extends SB_Http_Test_Case {
 
 		$r = self::api( 'POST', "/restore/sessions/$sid/swap", null, $h );
 		$this->assertSame( 200, $r->status, $r->body );
-		$this->assertSame( count( self::EXTRA_A ), $r->json()['prune']['removed_files'], 'only folder a: a prune-only restore needs no staged data' );
+		$this->assertSame( count( self::EXTRA_A ) + count( self::NOT_UTF8 ), $r->json()['prune']['removed_files'], 'only folder a: a prune-only restore needs no staged data' );
 		$this->assertTrue( self::there( self::EXTRA_B ), 'b is outside the roots' );
 		$this->assertTrue( self::there( self::DIR . '/b/keep-b.txt' ) );
 		$old = \Strongbox\Data_Dir::path() . "/restore/$sid/old";
-		$this->assertCount( count( self::EXTRA_A ), glob( "$old/*" ), 'the removed files wait in the previous-state area' );
+		$this->assertCount( count( self::EXTRA_A ) + count( self::NOT_UTF8 ), glob( "$old/*" ), 'the removed files wait in the previous-state area' );
 
 		$r = self::api( 'POST', "/restore/sessions/$sid/commit", null, $h );
 		$this->assertSame( 200, $r->status, $r->body );
 		$this->assertDirectoryDoesNotExist( \Strongbox\Data_Dir::path() . "/restore/$sid", 'commit deleted them' );
-		foreach ( array_merge( array_keys( self::EXTRA_A ), self::EXTRA_DIRS_A ) as $rel ) {
+		foreach ( array_merge( array_keys( self::EXTRA_A ), array_keys( self::NOT_UTF8 ), self::EXTRA_DIRS_A ) as $rel ) {
 			$this->assertFalse( self::there( $rel ), "$rel stays removed" );
 		}
 		foreach ( array_merge( array_keys( self::KEPT ), array_keys( self::EXCLUDED ) ) as $rel ) {
@@ -321,7 +322,7 @@ class RestorePruneTest extends SB_Http_Test_Case {
 		$this->assertError( 400, 'strongbox_keep_roots_required', self::keep( $sid, $h, array( 'x' ) ) );
 		$this->assertError( 400, 'strongbox_keep_root_invalid', self::keep( $sid, $h, array( 'x' ), 'roots[]=..%2Fetc' ) );
 		$this->assertError( 400, 'strongbox_keep_root_invalid', self::keep( $sid, $h, array( 'x' ), 'roots[]=%2Fetc' ) );
-		foreach ( array( '../wp-config.php' => 'strongbox_path_traversal', 'a/../../b' => 'strongbox_path_traversal', '/etc/passwd' => 'strongbox_path_absolute', "bad\xffname" => 'strongbox_path_encoding', "a\0b" => 'strongbox_path_nul', str_repeat( 'x', 5000 ) => 'strongbox_path_invalid' ) as $bad => $reason ) {
+		foreach ( array( '../wp-config.php' => 'strongbox_path_traversal', 'a/../../b' => 'strongbox_path_traversal', '/etc/passwd' => 'strongbox_path_absolute', "b64:bad base64" => 'strongbox_path_b64_invalid', 'b64:YWI' => 'strongbox_path_b64_invalid', "a\0b" => 'strongbox_path_nul', str_repeat( 'x', 5000 ) => 'strongbox_path_invalid' ) as $bad => $reason ) {
 			$r = self::keep( $sid, $h, array( 'wp-content/uploads', $bad, 'wp-content' ), $root );
 			$this->assertError( 400, 'strongbox_keep_invalid', $r );
 			$this->assertSame( 2, $r->json()['data']['line'], $r->body );
@@ -335,13 +336,14 @@ class RestorePruneTest extends SB_Http_Test_Case {
 		$this->assertError( 413, 'strongbox_body_too_large', SB_Http::request( 'POST', self::API . "/restore/sessions/$sid/files/keep?$root", array_merge( $h, array( 'Content-Type: text/plain' ) ), str_repeat( "wp-content/uploads/a-long-name-of-a-file.jpg\n", 750000 ) ) );
 
 		// CRLF lines, empty lines and unclean spellings are accepted and normalized; names
-		// the file routes refuse (backslash, "%2F", control characters) are only compared.
+		// the file routes refuse (backslash, "%2F", control characters) are only compared
+		// (stored as a `b64:` line when not plain text).
 		$r = SB_Http::request( 'POST', self::API . "/restore/sessions/$sid/files/keep?$root", array_merge( $h, array( 'Content-Type: text/plain' ) ), self::DIR . "/a//keep1.txt\r\n\r\n./" . self::DIR . "/b/keep-b.txt\nback\\slash 100%2F\x01.txt" );
 		$this->assertSame( 200, $r->status, $r->body );
 		$this->assertSame( 3, $r->json()['listed'] );
 		$lists = glob( \Strongbox\Data_Dir::path() . "/restore/$sid/keep/*.lst" );
 		$this->assertCount( 1, $lists );
-		$this->assertSame( self::DIR . "/a/keep1.txt\n" . self::DIR . "/b/keep-b.txt\nback\\slash 100%2F\x01.txt\n", file_get_contents( $lists[0] ) );
+		$this->assertSame( self::DIR . "/a/keep1.txt\n" . self::DIR . "/b/keep-b.txt\nb64:" . base64_encode( "back\\slash 100%2F\x01.txt" ) . "\n", file_get_contents( $lists[0] ) );
 
 		$this->assertSame( 200, self::api( 'POST', "/restore/sessions/$sid/swap", null, $h )->status );
 		$this->assertError( 409, 'strongbox_restore_state', self::keep( $sid, $h, array( 'x' ), $root ) );

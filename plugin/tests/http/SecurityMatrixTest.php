@@ -101,6 +101,14 @@ class SecurityMatrixTest extends SB_Http_Test_Case {
 			'/settings'                                     => array( 'GET', '/settings' ),
 			'PUT /settings'                                 => array( 'PUT', '/settings', array( 'rpo_hours' => 24 ) ),
 			'/test/clock'                                   => array( 'PUT', '/test/clock', array( 'advance' => 0 ) ),
+			// Request shapes of raw paths, folders and links (same routes, other inputs).
+			'shape: /files cursor b64:'                     => array( 'GET', '/files?limit=2&cursor=' . rawurlencode( 'b64:' . base64_encode( "wp-content/caf\xe9" ) ) ),
+			'shape: /files/content path_b64'                => array( 'GET', '/files/content?path_b64=' . rawurlencode( base64_encode( 'wp-config.php' ) ) ),
+			'shape: /files/read path_b64'                   => array( 'POST', '/files/read', array( 'files' => array( array( 'path_b64' => base64_encode( 'wp-config.php' ), 'offset' => 0, 'length' => 100 ) ) ) ),
+			'shape: PUT .../files path_b64'                 => array( 'PUT', "/restore/sessions/$sid/files?path_b64=" . rawurlencode( base64_encode( "x\xe9.txt" ) ), null, 'data' ),
+			'shape: .../files/batch #dir #link'             => array( 'POST', "/restore/sessions/$sid/files/batch", null, '#dir {"path":"x","mode":"0755"}' . "\n" . '#link {"path_b64":"' . base64_encode( "l\xe9" ) . '","target":"../../wp-config.php"}' . "\n#done {}\n" ),
+			'shape: .../files/keep b64:'                    => array( 'POST', "/restore/sessions/$sid/files/keep?roots[]=", null, 'b64:' . base64_encode( "caf\xe9.txt" ) . "\n" ),
+			'shape: .../verify-files path_b64'              => array( 'POST', "/restore/sessions/$sid/verify-files", array( 'paths' => array( array( 'path_b64' => base64_encode( 'wp-config.php' ) ) ) ) ),
 		);
 	}
 

@@ -83,14 +83,50 @@ class FileBatchTest extends TestCase {
 			. self::head( array( 'path' => 'empty', 'length' => 0, 'mode' => '755' ) ) . "\n"
 			. "#done {\"files\":4}\n";
 		$expect = array(
-			array( array( 'path' => 'a.txt', 'offset' => 0, 'length' => 3, 'mode' => 0600, 'last' => true ), "a\nb" ),
-			array( array( 'path' => 'skipped.bin', 'offset' => 0, 'length' => 5, 'mode' => 0644, 'last' => false ), null ),
-			array( array( 'path' => 'big.bin', 'offset' => 7, 'length' => strlen( $big ), 'mode' => 0644, 'last' => false ), $big ),
-			array( array( 'path' => 'empty', 'offset' => 0, 'length' => 0, 'mode' => 0755, 'last' => false ), '' ),
+			array( array( 'path' => 'a.txt', 'raw' => false, 'offset' => 0, 'length' => 3, 'mode' => 0600, 'last' => true, 'type' => 'file' ), "a\nb" ),
+			array( array( 'path' => 'skipped.bin', 'raw' => false, 'offset' => 0, 'length' => 5, 'mode' => 0644, 'last' => false, 'type' => 'file' ), null ),
+			array( array( 'path' => 'big.bin', 'raw' => false, 'offset' => 7, 'length' => strlen( $big ), 'mode' => 0644, 'last' => false, 'type' => 'file' ), $big ),
+			array( array( 'path' => 'empty', 'raw' => false, 'offset' => 0, 'length' => 0, 'mode' => 0755, 'last' => false, 'type' => 'file' ), '' ),
 		);
 		foreach ( array( 'string' => File_Batch::from_string( $body, 1 << 25 ), 'stream' => File_Batch::from_stream( self::stream( $body ), 1 << 25 ) ) as $source => $batch ) {
 			$this->assertSame( array( 'files' => 4, 'bytes' => 3 + 5 + strlen( $big ), 'body_bytes' => strlen( $body ) ), $batch->validate(), $source );
 			$this->assertSame( $expect, self::entries( $batch, array( 'skipped.bin' ) ), $source );
+		}
+	}
+
+	public function test_folders_and_links_are_header_lines_alone_and_raw_names_are_decoded() {
+		$body = '#dir {"path":"a/empty","mode":"2775"}' . "\n"
+			. '#link {"path_b64":"' . base64_encode( "l\xe9" ) . '","target_b64":"' . base64_encode( "caf\xe9\n" ) . '"}' . "\n"
+			. '#dir {"path_b64":"' . base64_encode( "d\nir" ) . '"}' . "\n"
+			. self::head( array( 'path_b64' => base64_encode( "f\xff" ), 'length' => 2, 'last' => true ) ) . "ab\n"
+			. '#link {"path":"x","target":"../y"}' . "\n"
+			. "#done {\"files\":5,\"bytes\":2}\n";
+		$expect = array(
+			array( array( 'path' => 'a/empty', 'raw' => false, 'mode' => 0775, 'type' => 'dir' ), '' ),
+			array( array( 'path' => "l\xe9", 'raw' => true, 'target' => "caf\xe9\n", 'type' => 'link' ), '' ),
+			array( array( 'path' => "d\nir", 'raw' => true, 'mode' => 0755, 'type' => 'dir' ), '' ),
+			array( array( 'path' => "f\xff", 'raw' => true, 'offset' => 0, 'length' => 2, 'mode' => 0644, 'last' => true, 'type' => 'file' ), 'ab' ),
+			array( array( 'path' => 'x', 'raw' => false, 'target' => '../y', 'type' => 'link' ), '' ),
+		);
+		foreach ( array( 'string' => File_Batch::from_string( $body, 1 << 25 ), 'stream' => File_Batch::from_stream( self::stream( $body ), 1 << 25 ) ) as $source => $batch ) {
+			$this->assertSame( array( 'files' => 5, 'bytes' => 2, 'body_bytes' => strlen( $body ) ), $batch->validate(), $source );
+			$this->assertSame( $expect, self::entries( $batch, array() ), $source );
+		}
+		$cases = array(
+			"#link\n#done {}\n"                                     => 'strongbox_batch_invalid',
+			"#dir\n#done {}\n"                                      => 'strongbox_batch_invalid',
+			"#dir {\"path\":\"a\",\"mode\":\"99\"}\n#done {}\n"              => 'strongbox_batch_invalid',
+			"#link {\"path\":\"a\",\"target\":7}\n#done {}\n"            => 'strongbox_batch_invalid',
+			"#dir {\"path\":\"a\"}\n\n#done {}\n"                         => 'strongbox_batch_invalid',
+			"#dir {\"path_b64\":\"YQ\"}\n#done {}\n"                      => 'strongbox_path_b64_invalid',
+			"#link {\"path\":\"a\",\"target_b64\":\"*\"}\n#done {}\n"      => 'strongbox_path_b64_invalid',
+			"#file {\"path_b64\":\"YQ==\\n\",\"length\":0}\n\n#done {}\n" => 'strongbox_path_b64_invalid',
+		);
+		foreach ( $cases as $bad => $code ) {
+			$e = File_Batch::from_string( $bad, 1 << 25 )->validate();
+			$this->assertInstanceOf( WP_Error::class, $e, $bad );
+			$this->assertSame( $code, $e->get_error_code(), $bad );
+			$this->assertSame( 400, $e->get_error_data()['status'] );
 		}
 	}
 
@@ -165,7 +201,7 @@ class FileBatchTest extends TestCase {
 		}
 		fwrite( STDERR, sprintf( "\n[restore files] 24 MiB batch staged in-process from a stream: peak memory above the start %.2f MB\n", $peak / 1048576 ) );
 
-		$this->assertSame( array( 'count' => 9, 'bytes' => array_sum( $sizes ), 'complete' => 9 ), $session->to_array()['files'] );
+		$this->assertSame( array( 'count' => 9, 'bytes' => array_sum( $sizes ), 'complete' => 9, 'dirs' => 0, 'links' => 0 ), $session->to_array()['files'] );
 		$this->assertIsArray( $session->swap() );
 		foreach ( $hashes as $path => $hash ) {
 			$this->assertSame( $hash, hash_file( 'sha256', SB_TEST_WP_DIR . '/' . $path ), $path );

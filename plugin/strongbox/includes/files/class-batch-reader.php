@@ -20,6 +20,8 @@ defined( 'ABSPATH' ) || exit;
  *   #done {"files","bytes"}\n                                  the end
  * `error` is not_found (vanished, or no longer a regular file), unreadable or
  * outside_root (refused by the jail: traversal, absolute path, link leading out).
+ * A path JSON cannot carry as it is (not UTF-8, control characters) is sent as its
+ * display form in `path` plus `path_b64`, the base64 of its bytes (Raw_Path).
  */
 class Batch_Reader {
 
@@ -45,7 +47,8 @@ class Batch_Reader {
 	/**
 	 * Streams the entries.
 	 *
-	 * @param array    $entries List of ['path' => string, 'offset' => int, 'length' => int].
+	 * @param array    $entries List of ['path' => string, 'offset' => int, 'length' => int,
+	 *                          'raw' => whether the path came as raw bytes (path_b64)].
 	 * @param callable $write   Receives bytes.
 	 * @return array{files: int, bytes: int} Totals (also written in `#done`).
 	 */
@@ -53,7 +56,7 @@ class Batch_Reader {
 		$files = 0;
 		$bytes = 0;
 		foreach ( $entries as $entry ) {
-			$sent = $this->one( $entry['path'], (int) $entry['offset'], (int) $entry['length'], $write );
+			$sent = $this->one( $entry['path'], ! empty( $entry['raw'] ), (int) $entry['offset'], (int) $entry['length'], $write );
 			if ( null !== $sent ) {
 				++$files;
 				$bytes += $sent;
@@ -70,14 +73,15 @@ class Batch_Reader {
 	/**
 	 * Frames one entry.
 	 *
-	 * @param string   $path   Relative path as requested.
+	 * @param string   $path   Relative path as requested (raw bytes).
+	 * @param bool     $raw    Whether it came as path_b64.
 	 * @param int      $offset First byte.
 	 * @param int      $length Most bytes.
 	 * @param callable $write  Receives bytes.
 	 * @return int|null Bytes of file data sent, null when the entry was an error.
 	 */
-	private function one( $path, $offset, $length, callable $write ) {
-		$real = $this->jail->resolve( $path );
+	private function one( $path, $raw, $offset, $length, callable $write ) {
+		$real = $this->jail->resolve( $path, $raw );
 		if ( is_wp_error( $real ) ) {
 			$kind = 'strongbox_path_not_found' === $real->get_error_code() ? 'not_found' : 'outside_root';
 			self::fail( $write, $path, $kind, $real->get_error_code(), $real->get_error_message() );
@@ -107,8 +111,7 @@ class Batch_Reader {
 		self::control(
 			$write,
 			'file',
-			array(
-				'path'   => $path,
+			Raw_Path::put( array(), 'path', $path ) + array(
 				'offset' => $offset,
 				'length' => $send,
 				'size'   => $size,
@@ -144,8 +147,7 @@ class Batch_Reader {
 			self::control(
 				$write,
 				'file-changed',
-				array(
-					'path'    => $path,
+				Raw_Path::put( array(), 'path', $path ) + array(
 					'message' => __( 'The file changed while it was read; read it again.', 'strongbox' ),
 				)
 			);
@@ -166,8 +168,7 @@ class Batch_Reader {
 		self::control(
 			$write,
 			'file',
-			array(
-				'path'    => $path,
+			Raw_Path::put( array(), 'path', $path ) + array(
 				'error'   => $kind,
 				'code'    => $code,
 				'message' => $message,

@@ -15,6 +15,10 @@ defined( 'ABSPATH' ) || exit;
  * A path is relative to the site root, uses `/`, and has no `..` segment, no NUL
  * or control byte, no backslash and no percent-encoded dot, slash or NUL. After
  * symlinks are resolved it must still lie inside the root.
+ *
+ * A raw path (sent as `path_b64`, see Raw_Path: any bytes, not necessarily UTF-8) goes
+ * through the same checks, except that control characters (a newline in a file name)
+ * are allowed: they are only refused in plain `path` strings.
  */
 class Jail {
 
@@ -26,6 +30,13 @@ class Jail {
 	private $root;
 
 	/**
+	 * The root as configured (before symbolic links are resolved), without trailing slash.
+	 *
+	 * @var string
+	 */
+	private $given;
+
+	/**
 	 * Constructor.
 	 *
 	 * @param string|null $root Root directory; defaults to ABSPATH (filter `strongbox_site_root`).
@@ -33,7 +44,8 @@ class Jail {
 	public function __construct( $root = null ) {
 		$root       = null === $root ? (string) apply_filters( 'strongbox_site_root', ABSPATH ) : $root;
 		$real       = realpath( $root );
-		$this->root = rtrim( false === $real ? $root : $real, '/' );
+		$this->root  = rtrim( false === $real ? $root : $real, '/' );
+		$this->given = rtrim( (string) $root, '/' );
 	}
 
 	/**
@@ -49,9 +61,11 @@ class Jail {
 	 * Checks a relative path's syntax and normalizes it (`a//b/./c` -> `a/b/c`).
 	 *
 	 * @param mixed $path Relative path from the request.
+	 * @param bool  $raw  Whether the path came as raw bytes (`path_b64`): control
+	 *                    characters are then part of the name.
 	 * @return string|\WP_Error Normalized path ('' is the root itself).
 	 */
-	public static function clean( $path ) {
+	public static function clean( $path, $raw = false ) {
 		if ( ! is_string( $path ) ) {
 			return self::refuse( 'strongbox_path_invalid', __( 'The path must be a string.', 'strongbox' ) );
 		}
@@ -61,8 +75,8 @@ class Jail {
 		if ( false !== strpos( $path, "\0" ) ) {
 			return self::refuse( 'strongbox_path_nul', __( 'The path contains a NUL byte.', 'strongbox' ) );
 		}
-		if ( preg_match( '/[\x01-\x1f\x7f]/', $path ) ) {
-			return self::refuse( 'strongbox_path_invalid', __( 'The path contains control characters.', 'strongbox' ) );
+		if ( ! $raw && preg_match( '/[\x01-\x1f\x7f]/', $path ) ) {
+			return self::refuse( 'strongbox_path_invalid', __( 'The path contains control characters; send such a name as path_b64 (base64 of its bytes).', 'strongbox' ) );
 		}
 		if ( false !== strpos( $path, '\\' ) ) {
 			return self::refuse( 'strongbox_path_invalid', __( 'The path contains a backslash; use forward slashes.', 'strongbox' ) );
@@ -90,10 +104,11 @@ class Jail {
 	 * Resolves an existing path for reading.
 	 *
 	 * @param mixed $path Relative path.
+	 * @param bool  $raw  Whether the path came as raw bytes (see clean()).
 	 * @return string|\WP_Error Absolute real path inside the root.
 	 */
-	public function resolve( $path ) {
-		$rel = self::clean( $path );
+	public function resolve( $path, $raw = false ) {
+		$rel = self::clean( $path, $raw );
 		if ( is_wp_error( $rel ) ) {
 			return $rel;
 		}
@@ -115,11 +130,13 @@ class Jail {
 	 * Resolves a path for writing: its deepest existing ancestor must be inside the
 	 * root, and an existing final component must not be a link leading outside.
 	 *
-	 * @param mixed $path Relative path.
+	 * @param mixed $path        Relative path.
+	 * @param bool  $raw         Whether the path came as raw bytes (see clean()).
+	 * @param bool  $check_final Whether an existing link at the path must lead inside.
 	 * @return string|\WP_Error Absolute path (not resolved through the final component).
 	 */
-	public function resolve_for_write( $path ) {
-		$rel = self::clean( $path );
+	public function resolve_for_write( $path, $raw = false, $check_final = true ) {
+		$rel = self::clean( $path, $raw );
 		if ( is_wp_error( $rel ) ) {
 			return $rel;
 		}
@@ -135,13 +152,76 @@ class Jail {
 		if ( false === $real || ! $this->contains( $real ) ) {
 			return self::refuse( 'strongbox_path_outside_root', __( 'The path leads outside the site root (through a symbolic link).', 'strongbox' ), 403 );
 		}
-		if ( is_link( $abs ) ) {
+		if ( $check_final && is_link( $abs ) ) {
 			$target = realpath( $abs );
 			if ( false === $target || ! $this->contains( $target ) ) {
 				return self::refuse( 'strongbox_path_outside_root', __( 'The path is a symbolic link leading outside the site root.', 'strongbox' ), 403 );
 			}
 		}
 		return $real . substr( $abs, strlen( $ancestor ) );
+	}
+
+	/**
+	 * Resolves a path whose final component is replaced, never written through (a
+	 * folder or a symbolic link a restore creates, or what a roll back puts back): like
+	 * resolve_for_write(), but an existing link there may lead anywhere or nowhere.
+	 *
+	 * @param mixed $path Relative path.
+	 * @param bool  $raw  Whether the path came as raw bytes (see clean()).
+	 * @return string|\WP_Error Absolute path (not resolved through the final component).
+	 */
+	public function resolve_entry( $path, $raw = false ) {
+		return $this->resolve_for_write( $path, $raw, false );
+	}
+
+	/**
+	 * Where a symbolic link would point, worked out without following links: a relative
+	 * target is joined to the link's folder (a real path: $abs comes from
+	 * resolve_for_write()) and its `.` and `..` applied; an absolute target is taken as
+	 * it is (written with the root as configured, it is mapped onto the real root).
+	 *
+	 * @param string $abs    Absolute path of the link (its folder resolved).
+	 * @param string $target The link's target as it will be stored.
+	 * @return string|null Normalized absolute path; null for an empty target, a NUL byte
+	 *                     or more than 4096 bytes.
+	 */
+	public function link_destination( $abs, $target ) {
+		if ( ! is_string( $target ) || '' === $target || strlen( $target ) > 4096 || false !== strpos( $target, "\0" ) ) {
+			return null;
+		}
+		if ( '/' === $target[0] ) {
+			$path = $target;
+			if ( $this->given !== $this->root && '' !== $this->given && ( $path === $this->given || 0 === strpos( $path, $this->given . '/' ) ) ) {
+				$path = $this->root . substr( $path, strlen( $this->given ) );
+			}
+		} else {
+			$path = dirname( $abs ) . '/' . $target;
+		}
+		$parts = array();
+		foreach ( explode( '/', $path ) as $segment ) {
+			if ( '' === $segment || '.' === $segment ) {
+				continue;
+			}
+			if ( '..' === $segment ) {
+				array_pop( $parts );
+				continue;
+			}
+			$parts[] = $segment;
+		}
+		return '/' . implode( '/', $parts );
+	}
+
+	/**
+	 * The path relative to the root of an absolute path inside it ('' for the root).
+	 *
+	 * @param string $abs Absolute path the root contains.
+	 * @return string|null Null when it is not inside the root.
+	 */
+	public function relative( $abs ) {
+		if ( $abs === $this->root ) {
+			return '';
+		}
+		return 0 === strpos( $abs, $this->root . '/' ) ? substr( $abs, strlen( $this->root ) + 1 ) : null;
 	}
 
 	/**

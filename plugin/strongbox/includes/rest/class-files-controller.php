@@ -11,6 +11,7 @@ namespace Strongbox\Rest;
 use Strongbox\Files\Batch_Reader;
 use Strongbox\Files\Jail;
 use Strongbox\Files\Lister;
+use Strongbox\Files\Raw_Path;
 
 defined( 'ABSPATH' ) || exit;
 
@@ -66,16 +67,18 @@ class Files_Controller extends Controller {
 					'GET',
 					array( $this, 'read_file' ),
 					array(
-						'path'   => array(
-							'type'     => 'string',
-							'required' => true,
+						'path'     => array(
+							'type' => 'string',
 						),
-						'offset' => array(
+						'path_b64' => array(
+							'type' => 'string',
+						),
+						'offset'   => array(
 							'type'    => 'integer',
 							'default' => 0,
 							'minimum' => 0,
 						),
-						'length' => array(
+						'length'   => array(
 							'type'    => 'integer',
 							'minimum' => 0,
 						),
@@ -108,14 +111,53 @@ class Files_Controller extends Controller {
 	 * @return \WP_REST_Response|\WP_Error
 	 */
 	public function list_files( \WP_REST_Request $request ) {
-		$cursor = Jail::clean( $request['cursor'] );
+		$cursor = (string) $request['cursor'];
+		$raw    = 0 === strpos( $cursor, Raw_Path::PREFIX );
+		if ( $raw ) {
+			$cursor = Raw_Path::decode( substr( $cursor, strlen( Raw_Path::PREFIX ) ) );
+			if ( null === $cursor ) {
+				return Raw_Path::bad_b64( 'cursor' );
+			}
+		}
+		$cursor = Jail::clean( $cursor, $raw );
 		if ( is_wp_error( $cursor ) ) {
 			return $cursor;
 		}
-		$lister = new Lister( new Jail(), array_map( 'strval', (array) $request['exclude'] ) );
-		$page   = $lister->page( $cursor, (int) $request['limit'] );
-		$page['excludes'] = $lister->excludes();
+		$lister  = new Lister( new Jail(), array_map( 'strval', (array) $request['exclude'] ) );
+		$page    = $lister->page( $cursor, (int) $request['limit'] );
+		$entries = array();
+		foreach ( $page['entries'] as $e ) {
+			$out = Raw_Path::put( array(), 'path', $e['path'] ) + $e;
+			if ( array_key_exists( 'target', $e ) ) {
+				unset( $out['target'] );
+				$out = Raw_Path::put( $out, 'target', $e['target'] );
+			}
+			$entries[] = $out;
+		}
+		$page['entries'] = $entries;
+		// The cursor is the last path: `b64:` and its base64 when JSON cannot carry it as it is.
+		$page['next_cursor'] = null === $page['next_cursor'] ? null : Raw_Path::to_line( $page['next_cursor'] );
+		$page['excludes']    = $lister->excludes();
 		return new \WP_REST_Response( $page );
+	}
+
+	/**
+	 * The raw path of a request that names one by `path` or `path_b64` (preferred).
+	 *
+	 * @param \WP_REST_Request $request Request.
+	 * @return array|\WP_Error [raw path, whether it came as raw bytes]
+	 */
+	private static function requested_path( \WP_REST_Request $request ) {
+		$b64 = $request['path_b64'];
+		if ( null !== $b64 ) {
+			// A "+" left unencoded in a query string arrives as a space; base64 has none.
+			$raw = Raw_Path::decode( str_replace( ' ', '+', (string) $b64 ) );
+			return null === $raw ? Raw_Path::bad_b64() : array( $raw, true );
+		}
+		if ( null === $request['path'] ) {
+			return self::error( 'rest_missing_callback_param', __( 'Name the file with "path" (or "path_b64": the base64 of its raw bytes).', 'strongbox' ), 400, array( 'params' => array( 'path' ) ) );
+		}
+		return array( (string) $request['path'], false );
 	}
 
 	/**
@@ -125,8 +167,12 @@ class Files_Controller extends Controller {
 	 * @return Stream_Response|\WP_Error
 	 */
 	public function read_file( \WP_REST_Request $request ) {
+		$path = self::requested_path( $request );
+		if ( is_wp_error( $path ) ) {
+			return $path;
+		}
 		$jail = new Jail();
-		$real = $jail->resolve( $request['path'] );
+		$real = $jail->resolve( $path[0], $path[1] );
 		if ( is_wp_error( $real ) ) {
 			return $real;
 		}
@@ -199,18 +245,26 @@ class Files_Controller extends Controller {
 			$f      = (array) $f;
 			$offset = isset( $f['offset'] ) ? $f['offset'] : 0;
 			$length = isset( $f['length'] ) ? $f['length'] : null;
-			if ( ! isset( $f['path'] ) || ! is_string( $f['path'] ) || ! is_int( $offset ) || $offset < 0 || ! is_int( $length ) || $length < 0 ) {
+			$path   = Raw_Path::from( $f );
+			if ( is_wp_error( $path ) ) {
+				return Raw_Path::bad_b64(
+					'path_b64',
+					array( 'index' => $i )
+				);
+			}
+			if ( null === $path || ! is_int( $offset ) || $offset < 0 || ! is_int( $length ) || $length < 0 ) {
 				return self::error(
 					'strongbox_batch_invalid',
 					/* translators: %d: index of the entry in the request */
-					sprintf( __( 'Entry %d of the batch needs a "path" string, an "offset" of 0 or more and a "length" of 0 or more (integers).', 'strongbox' ), $i ),
+					sprintf( __( 'Entry %d of the batch needs a "path" string (or "path_b64"), an "offset" of 0 or more and a "length" of 0 or more (integers).', 'strongbox' ), $i ),
 					400,
 					array( 'index' => $i )
 				);
 			}
 			$total    += $length;
 			$entries[] = array(
-				'path'   => $f['path'],
+				'path'   => $path,
+				'raw'    => isset( $f['path_b64'] ),
 				'offset' => $offset,
 				'length' => $length,
 			);

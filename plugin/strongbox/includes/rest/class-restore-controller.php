@@ -8,6 +8,7 @@
 namespace Strongbox\Rest;
 
 use Strongbox\Capability;
+use Strongbox\Files\Raw_Path;
 use Strongbox\Plugin;
 use Strongbox\Restore\File_Batch;
 use Strongbox\Restore\Keep_List;
@@ -129,7 +130,7 @@ class Restore_Controller extends Controller {
 							'required' => true,
 							'minItems' => 1,
 							'maxItems' => self::MAX_VERIFY_FILES,
-							'items'    => array( 'type' => 'string', 'maxLength' => 4096 ),
+							'items'    => array( 'type' => array( 'string', 'object' ) ),
 						),
 					),
 					$perm,
@@ -149,10 +150,11 @@ class Restore_Controller extends Controller {
 					'PUT',
 					array( $this, 'add_file' ),
 					array(
-						'path'   => array( 'type' => 'string', 'required' => true ),
-						'offset' => array( 'type' => 'integer', 'default' => 0, 'minimum' => 0 ),
-						'mode'   => array( 'type' => 'string', 'default' => '0644', 'pattern' => '^0?[0-7]{3}$' ),
-						'last'   => array( 'type' => 'boolean', 'default' => false ),
+						'path'     => array( 'type' => 'string' ),
+						'path_b64' => array( 'type' => 'string' ),
+						'offset'   => array( 'type' => 'integer', 'default' => 0, 'minimum' => 0 ),
+						'mode'     => array( 'type' => 'string', 'default' => '0644', 'pattern' => '^0?[0-7]{3}$' ),
+						'last'     => array( 'type' => 'boolean', 'default' => false ),
 					),
 					$perm,
 				),
@@ -307,7 +309,8 @@ class Restore_Controller extends Controller {
 
 	/**
 	 * POST /restore/sessions/{id}/verify-files {"paths": [...]}: size and SHA-256 of
-	 * each staged file.
+	 * each staged file. A path is a string, or {"path": "..."} / {"path_b64": "..."}
+	 * (the base64 of a name JSON cannot carry).
 	 *
 	 * @param \WP_REST_Request $request Request.
 	 * @return \WP_REST_Response|\WP_Error
@@ -320,7 +323,29 @@ class Restore_Controller extends Controller {
 		if ( function_exists( 'set_time_limit' ) ) {
 			@set_time_limit( 0 ); // phpcs:ignore WordPress.PHP.NoSilencedErrors -- may be disabled by the host.
 		}
-		return self::respond( $s->verify_files( (array) $request['paths'] ) );
+		$paths = array();
+		foreach ( array_values( (array) $request['paths'] ) as $i => $p ) {
+			if ( is_string( $p ) ) {
+				$paths[] = $p;
+				continue;
+			}
+			$p   = (array) $p;
+			$raw = Raw_Path::from( $p );
+			if ( is_wp_error( $raw ) ) {
+				return Raw_Path::bad_b64( 'path_b64', array( 'index' => $i ) );
+			}
+			if ( null === $raw ) {
+				return self::error(
+					'strongbox_verify_invalid',
+					/* translators: %d: index in the list */
+					sprintf( __( 'Item %d of "paths" must be a path string, or an object with "path" or "path_b64".', 'strongbox' ), $i ),
+					400,
+					array( 'index' => $i )
+				);
+			}
+			$paths[] = array( $raw, isset( $p['path_b64'] ) );
+		}
+		return self::respond( $s->verify_files( $paths ) );
 	}
 
 	/**
@@ -396,7 +421,8 @@ class Restore_Controller extends Controller {
 	}
 
 	/**
-	 * PUT /restore/sessions/{id}/files?path=&offset=&mode=&last= (body: file bytes).
+	 * PUT /restore/sessions/{id}/files?path=&offset=&mode=&last= (body: file bytes); path_b64
+	 * (the base64 of the raw name) may replace path.
 	 *
 	 * @param \WP_REST_Request $request Request.
 	 * @return \WP_REST_Response|\WP_Error
@@ -406,8 +432,16 @@ class Restore_Controller extends Controller {
 		if ( is_wp_error( $s ) ) {
 			return $s;
 		}
+		$raw  = null !== $request['path_b64'];
+		$path = $raw ? Raw_Path::decode( str_replace( ' ', '+', (string) $request['path_b64'] ) ) : $request['path'];
+		if ( $raw && null === $path ) {
+			return Raw_Path::bad_b64();
+		}
+		if ( null === $path ) {
+			return self::error( 'rest_missing_callback_param', __( 'Name the file with "path" (or "path_b64": the base64 of its raw bytes).', 'strongbox' ), 400, array( 'params' => array( 'path' ) ) );
+		}
 		$body = $this->body( $request );
-		return is_wp_error( $body ) ? $body : self::respond( $s->add_file( $request['path'], $body, (int) $request['offset'], octdec( $request['mode'] ), (bool) $request['last'] ) );
+		return is_wp_error( $body ) ? $body : self::respond( $s->add_file( $path, $body, (int) $request['offset'], octdec( $request['mode'] ), (bool) $request['last'], $raw ) );
 	}
 
 	/**

@@ -7,6 +7,8 @@
 
 namespace Strongbox\Restore;
 
+use Strongbox\Files\Raw_Path;
+
 defined( 'ABSPATH' ) || exit;
 
 /**
@@ -16,8 +18,13 @@ defined( 'ABSPATH' ) || exit;
  *
  *   #file {"path":"a/b.txt","offset":0,"length":5,"mode":"0644","last":true}\n
  *   <exactly `length` bytes>\n
+ *   #dir {"path":"a/empty","mode":"0755"}\n          a folder (no bytes, no newline after)
+ *   #link {"path":"a/latest","target":"b.txt"}\n     a symbolic link (no bytes either)
  *   ... more entries ...
  *   #done {}\n
+ *
+ * Any `path` (and a link's `target`) may come as `path_b64` (`target_b64`) instead: the
+ * base64 of the raw bytes, for names JSON cannot carry (Files\Raw_Path).
  *
  * The body comes from a stream (php://input) or a string and is read in pieces of
  * at most PIECE bytes: no more than one piece of file data is held at a time.
@@ -149,6 +156,9 @@ final class File_Batch {
 					array( 'max_files' => self::MAX_FILES )
 				);
 			}
+			if ( 'file' !== $head['word'] ) {
+				continue; // #dir and #link: a header line alone.
+			}
 			$length = $head['length'];
 			$got    = $this->pass( $length, null );
 			if ( $this->pos > $this->limit ) {
@@ -174,7 +184,9 @@ final class File_Batch {
 	 * passes the entry's bytes to $sink( string $piece ) in pieces and returns the count;
 	 * bytes an entry did not read are skipped. Call validate() first.
 	 *
-	 * @param callable $apply Receives each entry {path, offset, length, mode, last}.
+	 * @param callable $apply Receives each entry {type (file, dir, link), path (raw bytes),
+	 *                        raw (whether it came as path_b64), offset, length, mode, last,
+	 *                        target (links: raw bytes)}.
 	 * @return true|\WP_Error
 	 */
 	public function each( callable $apply ) {
@@ -190,7 +202,17 @@ final class File_Batch {
 			if ( 'done' === $head['word'] ) {
 				return true;
 			}
+			$head['type'] = $head['word'];
 			unset( $head['word'], $head['data'] );
+			if ( 'file' !== $head['type'] ) {
+				$apply(
+					$head,
+					static function () {
+						return 0;
+					}
+				);
+				continue;
+			}
 			$left = $head['length'];
 			$read = function ( callable $sink ) use ( &$left ) {
 				$got   = $this->pass( $left, $sink );
@@ -236,7 +258,8 @@ final class File_Batch {
 	 * Parses a control line.
 	 *
 	 * @param string $line Line without its newline.
-	 * @return array|\WP_Error {word, data} and, for #file: path, offset, length, mode, last.
+	 * @return array|\WP_Error {word, data} and, for #file: path, raw, offset, length, mode,
+	 *                         last; #dir: path, raw, mode; #link: path, raw, target.
 	 */
 	private function header( $line ) {
 		$sp   = strpos( $line, ' ' );
@@ -248,11 +271,38 @@ final class File_Batch {
 				'data' => is_array( $data ) ? $data : array(),
 			);
 		}
-		if ( '#file' !== $word ) {
-			return self::err( 'strongbox_batch_invalid', __( 'Every line of the body between file data must be "#file {json}" or, at the end, "#done {}".', 'strongbox' ) );
+		if ( ! in_array( $word, array( '#file', '#dir', '#link' ), true ) ) {
+			return self::err( 'strongbox_batch_invalid', __( 'Every line of the body between file data must be "#file {json}", "#dir {json}", "#link {json}" or, at the end, "#done {}".', 'strongbox' ) );
 		}
-		if ( ! is_array( $data ) || ! isset( $data['path'], $data['length'] ) || ! is_string( $data['path'] ) || ! is_int( $data['length'] ) || $data['length'] < 0 ) {
-			return self::err( 'strongbox_batch_invalid', __( 'A "#file" header needs a JSON object with a "path" string and a "length" integer of 0 or more.', 'strongbox' ) );
+		$path = is_array( $data ) ? Raw_Path::from( $data ) : null;
+		if ( is_wp_error( $path ) ) {
+			return $path;
+		}
+		$head = array(
+			'word' => substr( $word, 1 ),
+			'data' => null,
+			'path' => $path,
+			'raw'  => is_array( $data ) && isset( $data['path_b64'] ),
+		);
+		if ( '#dir' === $word ) {
+			$mode = isset( $data['mode'] ) ? $data['mode'] : '0755';
+			if ( null === $path || ! is_string( $mode ) || ! preg_match( '/^[0-7]{3,4}$/', $mode ) ) {
+				return self::err( 'strongbox_batch_invalid', __( 'A "#dir" header needs a JSON object with a "path" string (or "path_b64") and, optionally, a "mode" octal string such as "0755".', 'strongbox' ) );
+			}
+			return $head + array( 'mode' => octdec( $mode ) & 0777 );
+		}
+		if ( '#link' === $word ) {
+			$target = is_array( $data ) ? Raw_Path::from( $data, 'target' ) : null;
+			if ( is_wp_error( $target ) ) {
+				return $target;
+			}
+			if ( null === $path || null === $target ) {
+				return self::err( 'strongbox_batch_invalid', __( 'A "#link" header needs a JSON object with a "path" string (or "path_b64") and a "target" string (or "target_b64").', 'strongbox' ) );
+			}
+			return $head + array( 'target' => $target );
+		}
+		if ( null === $path || ! isset( $data['length'] ) || ! is_int( $data['length'] ) || $data['length'] < 0 ) {
+			return self::err( 'strongbox_batch_invalid', __( 'A "#file" header needs a JSON object with a "path" string (or "path_b64") and a "length" integer of 0 or more.', 'strongbox' ) );
 		}
 		$offset = isset( $data['offset'] ) ? $data['offset'] : 0;
 		$mode   = isset( $data['mode'] ) ? $data['mode'] : '0644';
@@ -260,10 +310,7 @@ final class File_Batch {
 		if ( ! is_int( $offset ) || $offset < 0 || ! is_string( $mode ) || ! preg_match( '/^0?[0-7]{3}$/', $mode ) || ! is_bool( $last ) ) {
 			return self::err( 'strongbox_batch_invalid', __( 'In a "#file" header, "offset" must be an integer of 0 or more, "mode" an octal string such as "0644" and "last" true or false.', 'strongbox' ) );
 		}
-		return array(
-			'word'   => 'file',
-			'data'   => null,
-			'path'   => $data['path'],
+		return $head + array(
 			'offset' => $offset,
 			'length' => $data['length'],
 			'mode'   => octdec( $mode ),

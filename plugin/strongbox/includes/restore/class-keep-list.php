@@ -8,12 +8,16 @@
 
 namespace Strongbox\Restore;
 
+use Strongbox\Files\Raw_Path;
+
 defined( 'ABSPATH' ) || exit;
 
 /**
  * Kept in the session's directory:
  *
- *   keep/<n>.lst   the paths of one request, one normalized relative path per line. A request's lines are checked and written to keep/<n>.part,
+ *   keep/<n>.lst   the paths of one request, one normalized relative path per line
+ *                  (written by Raw_Path::to_line(): `b64:` and base64 for a name that
+ *                  holds a newline or is not text). A request's lines are checked and written to keep/<n>.part,
  *                  which is renamed to <n>.lst only when the whole body was read and
  *                  every line accepted: a request adds all its paths or none.
  *
@@ -87,12 +91,12 @@ final class Keep_List {
 				if ( is_wp_error( $rel ) ) {
 					$error = $rel;
 				} elseif ( null !== $rel ) {
-					$buffer .= $rel . "\n";
+					$buffer .= Raw_Path::to_line( $rel ) . "\n";
 					++$paths;
 				}
 			}
 			$carry = (string) substr( $data, $start );
-			if ( null === $error && strlen( $carry ) > 4100 ) {
+			if ( null === $error && strlen( $carry ) > 5480 + strlen( Raw_Path::PREFIX ) ) { // A 4096-byte path in base64, and a "\r".
 				$error = self::invalid( $line + 1, 'strongbox_path_invalid', __( 'The path is too long.', 'strongbox' ) );
 			}
 			if ( null === $error && ( $last || strlen( $buffer ) >= self::CHUNK ) && '' !== $buffer ) {
@@ -154,8 +158,8 @@ final class Keep_List {
 				continue;
 			}
 			while ( false !== ( $line = fgets( $h ) ) ) { // phpcs:ignore WordPress.CodeAnalysis.AssignmentInCondition
-				$line = rtrim( $line, "\n" );
-				if ( '' !== $line ) {
+				$line = Raw_Path::from_line( rtrim( $line, "\n" ) );
+				if ( null !== $line && '' !== $line ) {
 					$set[ self::key( $line ) ] = true;
 				}
 			}
@@ -179,9 +183,11 @@ final class Keep_List {
 	/**
 	 * One line of a body: a relative path, normalized ("a//b/./c" -> "a/b/c"), null for
 	 * an empty line, or an error. The path is only compared with names on disk, never
-	 * opened, so it may hold any character a file name may (backslashes, "%2F", control
-	 * characters but newlines): a file of the snapshot with such a name is kept. It must
-	 * be UTF-8 and relative, without NUL or "..".
+	 * opened, so it may hold any byte a file name may (backslashes, "%2F", control
+	 * characters, bytes that are not UTF-8): a file of the snapshot with such a name is
+	 * kept. A line `b64:<base64>` holds the raw bytes of the path (needed for a newline,
+	 * a trailing "\r" or a name that begins with "b64:"; usual for any name that is not
+	 * plain UTF-8 text). It must be relative, without NUL or "..".
 	 *
 	 * @param string $line Line without its "\n" (a "\r" before it is dropped).
 	 * @param int    $n    Its number, from 1.
@@ -194,11 +200,17 @@ final class Keep_List {
 		if ( '' === $line ) {
 			return null;
 		}
+		if ( 0 === strpos( $line, Raw_Path::PREFIX ) ) {
+			$line = Raw_Path::from_line( $line );
+			if ( null === $line ) {
+				return self::invalid( $n, 'strongbox_path_b64_invalid', __( 'The line begins with "b64:" but the rest is not valid base64 (standard alphabet, with padding, no spaces).', 'strongbox' ) );
+			}
+			if ( '' === $line ) {
+				return null;
+			}
+		}
 		if ( strlen( $line ) > 4096 ) {
 			return self::invalid( $n, 'strongbox_path_invalid', __( 'The path is too long.', 'strongbox' ) );
-		}
-		if ( ! preg_match( '//u', $line ) ) {
-			return self::invalid( $n, 'strongbox_path_encoding', __( 'The path is not valid UTF-8.', 'strongbox' ) );
 		}
 		if ( false !== strpos( $line, "\0" ) ) {
 			return self::invalid( $n, 'strongbox_path_nul', __( 'The path contains a NUL byte.', 'strongbox' ) );

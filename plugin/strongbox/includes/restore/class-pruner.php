@@ -29,8 +29,10 @@ defined( 'ABSPATH' ) || exit;
  *   R <mode> <mtime> <path>   a folder removed (octal permission bits, its time)
  *   T <mtime> <path>          a folder something was removed from (its time before)
  *
- * Paths in the log are rawurlencoded: names on disk may hold any byte but "/" and NUL
- * (such a name can never be in the list, whose paths are clean UTF-8, so it is removed).
+ * Paths in the log are rawurlencoded: names on disk may hold any byte but "/" and NUL.
+ * Such names are compared byte for byte with the list, which carries them as `b64:`
+ * lines (Keep_List), so a name that is not UTF-8 is kept when the snapshot has it and
+ * removed like any other when it does not.
  */
 final class Pruner {
 
@@ -188,19 +190,13 @@ final class Pruner {
 	}
 
 	/**
-	 * Whether a path is never removed: excluded, the private directory, protected,
-	 * or named in bytes that are not UTF-8 (the API cannot list or back it up).
+	 * Whether a path is never removed: excluded, the private directory, or protected.
 	 *
 	 * @param string $rel Relative path.
 	 * @param string $abs Absolute path.
 	 * @return bool
 	 */
 	private function spared( $rel, $abs ) {
-		// A name that is not UTF-8 cannot travel through the JSON API, so no
-		// snapshot taken through it holds the file: never remove it.
-		if ( ! seems_utf8( $rel ) ) {
-			return true;
-		}
 		return $this->lister->is_excluded( $rel ) || $abs === $this->private_dir || ( ! $this->overwrite_protected && Session::is_protected( $rel ) );
 	}
 

@@ -14,6 +14,7 @@ use Strongbox\Database\Page_Serializer;
 use Strongbox\Database\Schema;
 use Strongbox\Files\Jail;
 use Strongbox\Files\Lister;
+use Strongbox\Files\Raw_Path;
 use Strongbox\Jobs\Repository;
 
 defined( 'ABSPATH' ) || exit;
@@ -122,6 +123,8 @@ final class Session {
 			'files_count'    => 0,
 			'files_bytes'    => 0,
 			'files_complete' => 0,
+			'dirs_count'     => 0,
+			'links_count'    => 0,
 		);
 	}
 
@@ -142,6 +145,7 @@ final class Session {
 			'keep_settings' => true,
 			'settings_kept' => array(),
 			'prune'         => self::prune_defaults(),
+			'skipped'       => array(),
 		);
 	}
 
@@ -290,6 +294,9 @@ final class Session {
 			'files_count'         => 0,
 			'files_bytes'         => 0,
 			'files_complete'      => 0,
+			'dirs_count'          => 0,
+			'links_count'         => 0,
+			'skipped'             => array(),
 			'files_swapping'      => false,
 			'log'                 => array(),
 		);
@@ -572,6 +579,7 @@ final class Session {
 			'settings_kept'           => array_values( (array) $this->data['settings_kept'] ),
 			'tables'                  => $tables,
 			'files'                   => $this->files_summary(),
+			'skipped'                 => $this->skipped_summary(),
 			'prune'                   => $this->prune_summary(),
 			'staged_first'            => null === $this->data['staged_first'] ? null : gmdate( 'c', (int) $this->data['staged_first'] ),
 			'staged_last'             => null === $this->data['staged_last'] ? null : gmdate( 'c', (int) $this->data['staged_last'] ),
@@ -584,16 +592,38 @@ final class Session {
 	}
 
 	/**
-	 * How many files are staged, their bytes, how many are complete.
+	 * How many paths are staged (files, folders and links), the files' bytes, how many
+	 * are complete (folders and links always are); of them, how many folders and links.
 	 *
-	 * @return array {count, bytes, complete}
+	 * @return array {count, bytes, complete, dirs, links}
 	 */
 	private function files_summary() {
 		return array(
 			'count'    => (int) $this->data['files_count'],
 			'bytes'    => (int) $this->data['files_bytes'],
 			'complete' => (int) $this->data['files_complete'],
+			'dirs'     => (int) $this->data['dirs_count'],
+			'links'    => (int) $this->data['links_count'],
 		);
+	}
+
+	/**
+	 * What the swap staged but could not create (links the host refused, or whose
+	 * target no longer stays inside the site), as the status shows it.
+	 *
+	 * @return array [{path, path_b64?, type, code, message}]
+	 */
+	private function skipped_summary() {
+		$out = array();
+		foreach ( (array) $this->data['skipped'] as $s ) {
+			$raw   = Raw_Path::decode( isset( $s['path_b64'] ) ? $s['path_b64'] : '' );
+			$out[] = Raw_Path::put( array(), 'path', null === $raw ? '' : $raw ) + array(
+				'type'    => isset( $s['type'] ) ? (string) $s['type'] : 'link',
+				'code'    => isset( $s['code'] ) ? (string) $s['code'] : '',
+				'message' => isset( $s['message'] ) ? (string) $s['message'] : '',
+			);
+		}
+		return $out;
 	}
 
 	/**
@@ -773,9 +803,10 @@ final class Session {
 	 * @param int    $offset Where the bytes go (0 starts the file over; otherwise the current size).
 	 * @param int    $mode   Permission bits for the final file.
 	 * @param bool   $last   Whether the file is complete with these bytes.
+	 * @param bool   $raw    Whether the path came as raw bytes (path_b64).
 	 * @return array|\WP_Error
 	 */
-	public function add_file( $path, $body, $offset, $mode = 0644, $last = false ) {
+	public function add_file( $path, $body, $offset, $mode = 0644, $last = false, $raw = false ) {
 		if ( $err = $this->require_state( 'open' ) ) { // phpcs:ignore
 			return $err;
 		}
@@ -787,26 +818,26 @@ final class Session {
 			$last,
 			static function ( $write ) use ( $body ) {
 				$write( $body );
-			}
+			},
+			$raw
 		);
 		$this->touch();
 		if ( is_wp_error( $result ) ) {
 			return $result;
 		}
-		return array(
-			'path'     => $result['path'],
+		return Raw_Path::put( array(), 'path', $result['path'] ) + array(
 			'size'     => $result['size'],
 			'complete' => $result['complete'],
 		);
 	}
 
 	/**
-	 * Receives a framed batch of file data (several files, or pieces of them). Every
-	 * entry is checked like add_file(); a refused entry is listed and the others are
-	 * applied. The state is written once, at the end.
+	 * Receives a framed batch of file data (several files, or pieces of them), folders
+	 * and symbolic links. Every entry is checked like add_file(); a refused entry is
+	 * listed and the others are applied. The state is written once, at the end.
 	 *
 	 * @param File_Batch $batch A batch whose framing validate() accepted.
-	 * @return array|\WP_Error {entries: [{path, offset, length, ok, code, message, size, complete}], totals, files}
+	 * @return array|\WP_Error {entries: [{path, path_b64?, type, offset, length, ok, code, message, size, complete}], totals, files}
 	 */
 	public function add_files( File_Batch $batch ) {
 		if ( $err = $this->require_state( 'open' ) ) { // phpcs:ignore
@@ -822,11 +853,14 @@ final class Session {
 		);
 		$done    = $batch->each(
 			function ( array $e, callable $read ) use ( $jail, &$entries, &$totals ) {
-				$r   = $this->stage( $jail, $e['path'], $e['offset'], $e['mode'], $e['last'], $read );
-				$out = array(
-					'path'   => $e['path'],
-					'offset' => $e['offset'],
-					'length' => $e['length'],
+				$file = 'file' === $e['type'];
+				$r    = $file
+					? $this->stage( $jail, $e['path'], $e['offset'], $e['mode'], $e['last'], $read, $e['raw'] )
+					: $this->stage_other( $jail, $e );
+				$out  = Raw_Path::put( array(), 'path', $e['path'] ) + array(
+					'type'   => $e['type'],
+					'offset' => $file ? $e['offset'] : 0,
+					'length' => $file ? $e['length'] : 0,
 				);
 				++$totals['entries'];
 				if ( is_wp_error( $r ) ) {
@@ -865,6 +899,38 @@ final class Session {
 	}
 
 	/**
+	 * Checks a path a restore would write: the jail, Strongbox's private directory,
+	 * the protected files (unless the session may overwrite them).
+	 *
+	 * @param Jail  $jail  Jail.
+	 * @param mixed $path  Site-relative path.
+	 * @param bool  $raw   Whether it came as raw bytes (path_b64).
+	 * @param bool  $entry Whether what is there is replaced, never written through (a
+	 *                     folder or link: an existing link there may lead anywhere).
+	 * @return array|\WP_Error [clean relative path, absolute path]
+	 */
+	private function writable( Jail $jail, $path, $raw, $entry = false ) {
+		$rel = Jail::clean( $path, $raw );
+		if ( is_wp_error( $rel ) ) {
+			return $rel;
+		}
+		$abs = $entry ? $jail->resolve_entry( $rel, true ) : $jail->resolve_for_write( $rel, true );
+		if ( is_wp_error( $abs ) ) {
+			return $abs;
+		}
+		if ( self::in_private_dir( $abs ) ) {
+			return self::err( 'strongbox_file_protected', __( 'This path lies in Strongbox\'s private directory, which a restore never writes.', 'strongbox' ), 403 );
+		}
+		if ( ! $this->data['overwrite_protected'] && ! $this->is_drill() && self::is_protected( $rel ) ) {
+			return self::err( 'strongbox_file_protected', __( 'wp-config.php and Strongbox\'s own files are only restored when the session was opened with overwrite_protected.', 'strongbox' ), 403 );
+		}
+		if ( ! empty( $this->data['files'] ) ) {
+			return self::outdated();
+		}
+		return array( $rel, $abs );
+	}
+
+	/**
 	 * Checks one piece of file data against the jail and the protected files, then
 	 * stages it; keeps the counters (saved by the caller).
 	 *
@@ -874,23 +940,15 @@ final class Session {
 	 * @param int      $mode   Permission bits.
 	 * @param bool     $last   Whether the file is complete.
 	 * @param callable $fill   Passes the bytes to the $write callable it receives.
+	 * @param bool     $raw    Whether the path came as raw bytes (path_b64).
 	 * @return array|\WP_Error {path, size, complete, written}
 	 */
-	private function stage( Jail $jail, $path, $offset, $mode, $last, callable $fill ) {
-		$rel = Jail::clean( $path );
-		if ( is_wp_error( $rel ) ) {
-			return $rel;
+	private function stage( Jail $jail, $path, $offset, $mode, $last, callable $fill, $raw = false ) {
+		$ok = $this->writable( $jail, $path, $raw );
+		if ( is_wp_error( $ok ) ) {
+			return $ok;
 		}
-		$abs = $jail->resolve_for_write( $rel );
-		if ( is_wp_error( $abs ) ) {
-			return $abs;
-		}
-		if ( ! $this->data['overwrite_protected'] && ! $this->is_drill() && self::is_protected( $rel ) ) {
-			return self::err( 'strongbox_file_protected', __( 'wp-config.php and Strongbox\'s own files are only restored when the session was opened with overwrite_protected.', 'strongbox' ), 403 );
-		}
-		if ( ! empty( $this->data['files'] ) ) {
-			return self::outdated();
-		}
+		$rel    = $ok[0];
 		$staged = $this->staged();
 		if ( is_wp_error( $staged ) ) {
 			return $staged;
@@ -899,16 +957,145 @@ final class Session {
 		if ( is_wp_error( $r ) ) {
 			return $r;
 		}
-		$this->data['files_count']    += $r['new'] ? 1 : 0;
-		$this->data['files_bytes']    += $r['size'] - $r['was_size'];
-		$this->data['files_complete'] += ( $r['complete'] ? 1 : 0 ) - ( $r['was_complete'] ? 1 : 0 );
-		$this->staged_now();
+		$this->count_staged( $r, 'file' );
 		return array(
 			'path'     => $rel,
 			'size'     => $r['size'],
 			'complete' => $r['complete'],
 			'written'  => $r['written'],
 		);
+	}
+
+	/**
+	 * Stages a folder or a symbolic link (a `#dir` or `#link` entry of a batch). A link
+	 * is refused when its target leaves the site, leads into the private directory or
+	 * to a protected file (strongbox_link_outside), or when the host does not let PHP
+	 * create links (strongbox_link_failed); nothing is staged then.
+	 *
+	 * @param Jail  $jail Jail.
+	 * @param array $e    Entry {type, path, raw, mode (dir), target (link)}.
+	 * @return array|\WP_Error {path, size, complete, written}
+	 */
+	private function stage_other( Jail $jail, array $e ) {
+		$ok = $this->writable( $jail, $e['path'], $e['raw'], true );
+		if ( is_wp_error( $ok ) ) {
+			return $ok;
+		}
+		list( $rel, $abs ) = $ok;
+		$link              = 'link' === $e['type'];
+		if ( $link ) {
+			$refused = self::link_refusal( $jail, $abs, $e['target'] );
+			if ( null === $refused && ! function_exists( 'symlink' ) ) {
+				$refused = self::link_failed();
+			}
+			if ( null !== $refused ) {
+				return $refused;
+			}
+		}
+		$staged = $this->staged();
+		if ( is_wp_error( $staged ) ) {
+			return $staged;
+		}
+		$r = $staged->mark( $rel, $link ? 'link' : 'dir', $link ? 0777 : $e['mode'], $link ? $e['target'] : null );
+		if ( is_wp_error( $r ) ) {
+			return $r;
+		}
+		$this->count_staged( $r, $link ? 'link' : 'dir' );
+		return array(
+			'path'     => $rel,
+			'size'     => 0,
+			'complete' => true,
+			'written'  => 0,
+		);
+	}
+
+	/**
+	 * Keeps the counters of staged paths after one was staged.
+	 *
+	 * @param array  $r    What Staged_Files::write() or mark() answered.
+	 * @param string $type What the path is now: file, dir or link.
+	 */
+	private function count_staged( array $r, $type ) {
+		$this->data['files_count']    += $r['new'] ? 1 : 0;
+		$this->data['files_bytes']    += $r['size'] - $r['was_size'];
+		$this->data['files_complete'] += ( $r['complete'] ? 1 : 0 ) - ( $r['was_complete'] ? 1 : 0 );
+		foreach ( array( 'dir' => 'dirs_count', 'link' => 'links_count' ) as $t => $counter ) {
+			$this->data[ $counter ] += ( $t === $type ? 1 : 0 ) - ( $t === $r['was_type'] ? 1 : 0 );
+		}
+		$this->staged_now();
+	}
+
+	/**
+	 * Why a symbolic link at $abs pointing at $target may not be created, or null. Its
+	 * target is resolved against the link's (real) folder without following links
+	 * (Jail::link_destination()); it must stay inside the site, and neither lead into
+	 * Strongbox's private directory nor to a protected file (wp-config.php, Strongbox's
+	 * own files: a link named `x.txt` in uploads would serve them). When the target
+	 * exists, where it really leads (through other links) must pass the same checks.
+	 *
+	 * @param Jail   $jail   Jail.
+	 * @param string $abs    The link's absolute path (its folder resolved).
+	 * @param string $target Its target (raw bytes).
+	 * @return \WP_Error|null
+	 */
+	public static function link_refusal( Jail $jail, $abs, $target ) {
+		$where = $jail->link_destination( $abs, $target );
+		$bad   = null === $where || self::link_leads_wrong( $jail, $where );
+		if ( ! $bad && ( file_exists( $where ) || is_link( $where ) ) ) {
+			$real = realpath( $where );
+			$bad  = false !== $real && self::link_leads_wrong( $jail, $real );
+		}
+		if ( ! $bad ) {
+			return null;
+		}
+		return self::err(
+			'strongbox_link_outside',
+			/* translators: %s: the link's target */
+			sprintf( __( 'The symbolic link points at "%s", which leaves the site, or leads into Strongbox\'s private directory or to a protected file (wp-config.php, Strongbox\'s own files): the link was not restored.', 'strongbox' ), Raw_Path::display( (string) $target ) ),
+			403
+		);
+	}
+
+	/**
+	 * Whether an absolute path is outside the site, in the private directory or protected.
+	 *
+	 * @param Jail   $jail Jail.
+	 * @param string $abs  Absolute path.
+	 * @return bool
+	 */
+	private static function link_leads_wrong( Jail $jail, $abs ) {
+		$rel = $jail->relative( $abs );
+		return null === $rel || self::in_private_dir( $abs ) || ( '' !== $rel && self::is_protected( $rel ) );
+	}
+
+	/**
+	 * The refusal of a link the host does not let PHP create.
+	 *
+	 * @param string $detail What PHP said, if anything.
+	 * @return \WP_Error
+	 */
+	public static function link_failed( $detail = '' ) {
+		$message = __( 'This host does not let PHP create symbolic links (symlink() is disabled or refused), so the link was not restored; create it by hand if the site needs it.', 'strongbox' );
+		if ( '' !== $detail ) {
+			/* translators: %s: PHP's error message */
+			$message .= ' ' . sprintf( __( 'PHP said: %s', 'strongbox' ), $detail );
+		}
+		return self::err( 'strongbox_link_failed', $message, 500 );
+	}
+
+	/**
+	 * Whether an absolute path is Strongbox's private directory or inside it.
+	 *
+	 * @param string $abs Absolute path.
+	 * @return bool
+	 */
+	private static function in_private_dir( $abs ) {
+		static $private = null;
+		if ( null === $private ) {
+			$dir     = Data_Dir::path(); // Once per request: it checks and creates the directory.
+			$private = is_wp_error( $dir ) ? '' : $dir;
+		}
+		return '' !== $private && ( $abs === $private || 0 === strpos( $abs, $private . '/' ) );
 	}
 
 	/**
@@ -1262,8 +1449,23 @@ final class Session {
 			return $staged;
 		}
 		$this->data['files_swapping'] = true;
+		$this->data['skipped']        = array();
 		$this->save();
-		return $staged->place_all( new Jail() );
+		$result  = $staged->place_all( new Jail() );
+		$skipped = array();
+		foreach ( $staged->skipped() as $k ) {
+			$skipped[] = array(
+				'path_b64' => base64_encode( $k['path'] ), // phpcs:ignore WordPress.PHP.DiscouragedPHPFunctions.obfuscation_base64_encode -- raw names, in JSON.
+				'type'     => $k['type'],
+				'code'     => $k['code'],
+				'message'  => $k['message'],
+			);
+		}
+		$this->data['skipped'] = $skipped;
+		if ( $skipped ) {
+			$this->log( sprintf( 'skipped %d symbolic links the swap could not create', count( $skipped ) ) );
+		}
+		return $result;
 	}
 
 	/**
@@ -1533,8 +1735,9 @@ final class Session {
 	/**
 	 * Size and SHA-256 of staged files (each read in pieces: memory stays flat).
 	 *
-	 * @param array $paths Site-relative paths as staged (at most 1000).
-	 * @return array|\WP_Error {files: [{path, size, sha256, complete, mode} | {path, error, code}], totals}
+	 * @param array $paths Site-relative paths as staged (at most 1000): strings, or
+	 *                     [raw bytes, true] for paths sent as path_b64.
+	 * @return array|\WP_Error {files: [{path, path_b64?, type, size, sha256, complete, mode, target?} | {path, path_b64?, error, code}], totals}
 	 */
 	public function verify_files( array $paths ) {
 		$staged = $this->staged();
@@ -1547,11 +1750,11 @@ final class Session {
 			'bytes'     => 0,
 			'not_found' => 0,
 		);
-		foreach ( $paths as $path ) {
-			$rel = Jail::clean( $path );
+		foreach ( $paths as $item ) {
+			list( $path, $raw ) = is_array( $item ) ? array( $item[0], ! empty( $item[1] ) ) : array( $item, false );
+			$rel                = Jail::clean( $path, $raw );
 			if ( is_wp_error( $rel ) ) {
-				$out[] = array(
-					'path'  => is_string( $path ) ? $path : '',
+				$out[] = Raw_Path::put( array(), 'path', is_string( $path ) ? $path : '' ) + array(
 					'error' => 'invalid',
 					'code'  => $rel->get_error_code(),
 				);
@@ -1560,8 +1763,7 @@ final class Session {
 			$d = $staged->digest( $rel );
 			if ( null === $d ) {
 				++$totals['not_found'];
-				$out[] = array(
-					'path'  => $path,
+				$out[] = Raw_Path::put( array(), 'path', $path ) + array(
 					'error' => 'not_staged',
 					'code'  => 'strongbox_file_not_staged',
 				);
@@ -1569,7 +1771,12 @@ final class Session {
 			}
 			++$totals['files'];
 			$totals['bytes'] += $d['size'];
-			$out[]            = array( 'path' => $path ) + $d;
+			$entry            = Raw_Path::put( array(), 'path', $path ) + $d;
+			if ( array_key_exists( 'target', $d ) ) {
+				unset( $entry['target'] );
+				$entry = Raw_Path::put( $entry, 'target', $d['target'] );
+			}
+			$out[] = $entry;
 		}
 		$this->data['verified']['files'] += $totals['files'];
 		$this->touch();

@@ -8,26 +8,34 @@
 namespace Strongbox\Restore;
 
 use Strongbox\Files\Jail;
+use Strongbox\Files\Raw_Path;
 
 defined( 'ABSPATH' ) || exit;
 
 /**
- * Staged files of one session, kept so that every piece costs the same whatever
- * the number of files already staged (a shop has 20,000-100,000 files):
+ * Staged files, folders and symbolic links of one session, kept so that every piece
+ * costs the same whatever the number of files already staged (a shop has
+ * 20,000-100,000 files):
  *
- *   files/<sha1 of path>.bin   the bytes received so far (its size is the file's size)
+ *   files/<sha1 of path>.bin   a file's bytes received so far (its size is the file's size)
  *   files/<sha1 of path>.meta  {"m": mode, "c": complete, "s": size} (the size for when
- *                              the bytes have been swapped into the site)
- *   files.idx                  one path per line, in the order files were first
+ *                              the bytes have been swapped into the site); a folder
+ *                              adds "t": "dir", a link "t": "link" and "l": the base64
+ *                              of its target, and "p": true once the swap created it
+ *   files.idx                  one path per line, in the order they were first
  *                              staged: the list (status pages, swap), appended only
- *   swap.log                   what the swap did, appended before each step:
- *                              "D <directory created>" and "F <path>" lines,
- *                              read back by a rollback
- *   old/<sha1 of path>         the previous file, set aside by the swap (a symbolic
- *                              link that cannot be renamed there, across file systems,
- *                              is kept as old/<sha1 of path>.link holding its target)
+ *   swap.log                   what the swap did, appended before each step, read
+ *                              back by a rollback:
+ *                              "D <directory created for a file>", "F <file placed>",
+ *                              "N <folder created>", "M <octal mode> <folder whose
+ *                              mode was changed>", "L <link placed>"
+ *   old/<sha1 of path>         what the swap replaced, set aside (a symbolic link that
+ *                              cannot be renamed there, across file systems, is kept
+ *                              as old/<sha1 of path>.link holding its target)
  *
- * Paths are clean relative paths (Jail::clean), which never hold a newline.
+ * Paths are clean relative paths (Jail::clean) as raw bytes; a name may hold a
+ * newline, so every path in files.idx and swap.log is written by Raw_Path::to_line()
+ * (`b64:` and its base64 when it is not plain text).
  */
 final class Staged_Files {
 
@@ -44,6 +52,13 @@ final class Staged_Files {
 	 * @var resource|null
 	 */
 	private $index;
+
+	/**
+	 * What the last place_all() could not create: [{path, type, code, message}].
+	 *
+	 * @var array
+	 */
+	private $skipped = array();
 
 	/**
 	 * Constructor.
@@ -67,7 +82,8 @@ final class Staged_Files {
 	 * What is staged for a path, or null.
 	 *
 	 * @param string $rel Clean relative path.
-	 * @return array|null {size, mode, complete}
+	 * @return array|null {size, mode, complete, type (file, dir, link), target (links),
+	 *                    placed (a folder or link the swap created)}
 	 */
 	public function get( $rel ) {
 		$base = $this->dir . '/files/' . sha1( $rel );
@@ -81,10 +97,14 @@ final class Staged_Files {
 		if ( false === $size ) {
 			$size = isset( $meta['s'] ) ? $meta['s'] : 0;
 		}
+		$type = isset( $meta['t'] ) && in_array( $meta['t'], array( 'dir', 'link' ), true ) ? $meta['t'] : 'file';
 		return array(
-			'size'     => (int) $size,
+			'size'     => 'file' === $type ? (int) $size : 0,
 			'mode'     => isset( $meta['m'] ) ? (int) $meta['m'] : 0644,
 			'complete' => ! empty( $meta['c'] ),
+			'type'     => $type,
+			'target'   => 'link' === $type && isset( $meta['l'] ) ? Raw_Path::decode( $meta['l'] ) : null,
+			'placed'   => ! empty( $meta['p'] ),
 		);
 	}
 
@@ -93,11 +113,27 @@ final class Staged_Files {
 	 * whatever the size), or null when nothing is staged under that path (or its bytes
 	 * were already swapped into the site).
 	 *
+	 * A folder or link has no bytes: {type, size 0, sha256 null, complete, mode} (and the
+	 * link's `target`, raw).
+	 *
 	 * @param string $rel Clean relative path.
-	 * @return array|null {size, sha256, complete, mode}
+	 * @return array|null {type, size, sha256, complete, mode}
 	 */
 	public function digest( $rel ) {
 		$meta = $this->get( $rel );
+		if ( null !== $meta && 'file' !== $meta['type'] ) {
+			$out = array(
+				'type'     => $meta['type'],
+				'size'     => 0,
+				'sha256'   => null,
+				'complete' => true,
+				'mode'     => sprintf( '%04o', $meta['mode'] ),
+			);
+			if ( 'link' === $meta['type'] ) {
+				$out['target'] = $meta['target'];
+			}
+			return $out;
+		}
 		$file = $this->dir . '/files/' . sha1( $rel ) . '.bin';
 		if ( null === $meta || ! is_file( $file ) ) {
 			return null;
@@ -119,6 +155,7 @@ final class Staged_Files {
 		}
 		fclose( $h ); // phpcs:ignore WordPress.WP.AlternativeFunctions
 		return array(
+			'type'     => 'file',
 			'size'     => $size,
 			'sha256'   => hash_final( $ctx ),
 			'complete' => $meta['complete'],
@@ -136,7 +173,7 @@ final class Staged_Files {
 	 * @param int      $mode   Permission bits of the final file.
 	 * @param bool     $last   Whether the file is complete with this piece.
 	 * @param callable $fill   Called with $write( string $bytes ): passes the piece's bytes to it.
-	 * @return array|\WP_Error {size, complete, new, was_size, was_complete, written}
+	 * @return array|\WP_Error {size, complete, new, was_size, was_complete, was_type, written}
 	 */
 	public function write( $rel, $offset, $mode, $last, callable $fill ) {
 		$before = $this->get( $rel );
@@ -212,7 +249,51 @@ final class Staged_Files {
 			'new'          => null === $before,
 			'was_size'     => $size,
 			'was_complete' => null !== $before && $before['complete'],
+			'was_type'     => null === $before ? null : $before['type'],
 			'written'      => $written,
+		);
+	}
+
+	/**
+	 * Stages a folder (created at swap) or a symbolic link (created at swap, pointing
+	 * at $target). Either is complete at once; a file staged under the same path before
+	 * is dropped.
+	 *
+	 * @param string      $rel    Clean relative path, already checked against the jail.
+	 * @param string      $type   dir or link.
+	 * @param int         $mode   Permission bits of a folder.
+	 * @param string|null $target A link's target (raw bytes).
+	 * @return array|\WP_Error {size, complete, new, was_size, was_complete, was_type, written}
+	 */
+	public function mark( $rel, $type, $mode, $target = null ) {
+		$before = $this->get( $rel );
+		$base   = $this->dir . '/files/' . sha1( $rel );
+		if ( null === $before && ! $this->append_index( $rel ) ) {
+			return new \WP_Error( 'strongbox_write_failed', __( 'Could not record a staged folder or link (disk full?).', 'strongbox' ), array( 'status' => 500 ) );
+		}
+		$meta = array(
+			't' => 'link' === $type ? 'link' : 'dir',
+			'm' => 'link' === $type ? 0777 : (int) $mode & 0777,
+			'c' => true,
+			's' => 0,
+		);
+		if ( 'link' === $type ) {
+			$meta['l'] = base64_encode( (string) $target ); // phpcs:ignore WordPress.PHP.DiscouragedPHPFunctions.obfuscation_base64_encode -- any bytes, in JSON.
+		}
+		if ( false === file_put_contents( $base . '.meta', wp_json_encode( $meta ) ) ) { // phpcs:ignore WordPress.WP.AlternativeFunctions
+			return new \WP_Error( 'strongbox_write_failed', __( 'Could not record a staged folder or link (disk full?).', 'strongbox' ), array( 'status' => 500 ) );
+		}
+		if ( null !== $before && 'file' === $before['type'] ) {
+			@unlink( $base . '.bin' ); // phpcs:ignore WordPress.PHP.NoSilencedErrors
+		}
+		return array(
+			'size'         => 0,
+			'complete'     => true,
+			'new'          => null === $before,
+			'was_size'     => null === $before ? 0 : $before['size'],
+			'was_complete' => null !== $before && $before['complete'],
+			'was_type'     => null === $before ? null : $before['type'],
+			'written'      => 0,
 		);
 	}
 
@@ -221,7 +302,8 @@ final class Staged_Files {
 	 *
 	 * @param string $cursor '' or the next_cursor of the previous page.
 	 * @param int    $limit  Most entries.
-	 * @return array|\WP_Error {entries: [{path, size, complete, mode}], next_cursor}
+	 * @return array|\WP_Error {entries: [{path, path_b64?, type, size, complete, mode,
+	 *                         target?, target_b64?}], next_cursor}
 	 */
 	public function page( $cursor, $limit ) {
 		$file = $this->dir . '/files.idx';
@@ -254,17 +336,21 @@ final class Staged_Files {
 			if ( false === $line || "\n" !== substr( $line, -1 ) ) {
 				break;
 			}
-			$rel  = substr( $line, 0, -1 );
-			$info = $this->get( $rel );
+			$rel  = Raw_Path::from_line( substr( $line, 0, -1 ) );
+			$info = null === $rel ? null : $this->get( $rel );
 			if ( null === $info ) {
 				continue; // Listed, but its first piece never completed.
 			}
-			$out['entries'][] = array(
-				'path'     => $rel,
+			$entry = Raw_Path::put( array(), 'path', $rel ) + array(
+				'type'     => $info['type'],
 				'size'     => $info['size'],
 				'complete' => $info['complete'],
 				'mode'     => sprintf( '%04o', $info['mode'] ),
 			);
+			if ( 'link' === $info['type'] ) {
+				$entry = Raw_Path::put( $entry, 'target', $info['target'] );
+			}
+			$out['entries'][] = $entry;
 		}
 		$pos                = ftell( $h );
 		$out['next_cursor'] = $pos < $end ? (string) $pos : null;
@@ -273,14 +359,18 @@ final class Staged_Files {
 	}
 
 	/**
-	 * Puts every staged file in place, setting aside the file it replaces. Each step
-	 * is written to swap.log before it is taken, so restore_all() can undo a swap
-	 * that stopped half way (even in an earlier request).
+	 * Puts every staged file, folder and link in place, setting aside what it replaces.
+	 * Each step is written to swap.log before it is taken, so restore_all() can undo a
+	 * swap that stopped half way (even in an earlier request). A link that cannot be
+	 * created (the host refuses symbolic links, or its target now leaves the site) is
+	 * skipped and listed by skipped(); the folders get their modes once everything in
+	 * them is in place.
 	 *
 	 * @param Jail $jail Jail.
 	 * @return true|\WP_Error
 	 */
 	public function place_all( Jail $jail ) {
+		$this->skipped = array();
 		$index = $this->dir . '/files.idx';
 		if ( ! is_file( $index ) ) {
 			return true;
@@ -295,51 +385,77 @@ final class Staged_Files {
 			return self::write_failed( __( 'Could not open the list of staged files.', 'strongbox' ) );
 		}
 		$result = true;
+		$modes  = array();
 		while ( true === $result && false !== ( $line = fgets( $list ) ) ) { // phpcs:ignore WordPress.CodeAnalysis.AssignmentInCondition
 			if ( "\n" !== substr( $line, -1 ) ) {
 				break;
 			}
-			$result = $this->place( $jail, substr( $line, 0, -1 ), $log, $old );
+			$rel = Raw_Path::from_line( substr( $line, 0, -1 ) );
+			if ( null !== $rel ) {
+				$result = $this->place( $jail, $rel, $log, $old, $modes );
+			}
 		}
 		fclose( $list ); // phpcs:ignore WordPress.WP.AlternativeFunctions
 		fclose( $log ); // phpcs:ignore WordPress.WP.AlternativeFunctions
+		foreach ( $modes as $abs => $mode ) {
+			@chmod( $abs, $mode ); // phpcs:ignore WordPress.PHP.NoSilencedErrors
+		}
 		return $result;
 	}
 
 	/**
-	 * Puts one staged file in place.
+	 * What the last place_all() skipped: [{path (raw), type, code, message}].
 	 *
-	 * @param Jail     $jail Jail.
-	 * @param string   $rel  Path.
-	 * @param resource $log  swap.log.
-	 * @param string   $old  Directory of the replaced files.
+	 * @return array
+	 */
+	public function skipped() {
+		return $this->skipped;
+	}
+
+	/**
+	 * The permission bits a restored folder gets: those of the snapshot, but always
+	 * readable, writable and searchable by its owner (the site's PHP user), so the site,
+	 * a later restore and a roll back can still manage what is inside.
+	 *
+	 * @param int $mode Staged mode.
+	 * @return int
+	 */
+	public static function dir_mode( $mode ) {
+		return ( (int) $mode & 0777 ) | 0700;
+	}
+
+	/**
+	 * Puts one staged file, folder or link in place.
+	 *
+	 * @param Jail     $jail  Jail.
+	 * @param string   $rel   Path.
+	 * @param resource $log   swap.log.
+	 * @param string   $old   Directory of the replaced files.
+	 * @param array    $modes Receives folder => mode, set at the end.
 	 * @return true|\WP_Error
 	 */
-	private function place( Jail $jail, $rel, $log, $old ) {
+	private function place( Jail $jail, $rel, $log, $old, array &$modes ) {
 		$key  = sha1( $rel );
 		$bin  = $this->dir . '/files/' . $key . '.bin';
 		$info = $this->get( $rel );
-		if ( null === $info || ! is_file( $bin ) ) {
+		if ( null === $info || ( 'file' === $info['type'] && ! is_file( $bin ) ) ) {
 			return true; // Listed twice, or its first piece never completed.
 		}
-		$dest = $jail->resolve_for_write( $rel );
+		$dest = 'file' === $info['type'] ? $jail->resolve_for_write( $rel, true ) : $jail->resolve_entry( $rel, true );
 		if ( is_wp_error( $dest ) ) {
 			return $dest;
 		}
-		$parent = dirname( $dest );
-		if ( ! is_dir( $parent ) ) {
-			$created = '';
-			for ( $d = $parent; ! file_exists( $d ) && strlen( $d ) > strlen( $jail->root() ); $d = dirname( $d ) ) {
-				$created = 'D ' . $d . "\n" . $created; // Outermost first: a rollback removes them in reverse.
-			}
-			if ( false === fwrite( $log, $created ) ) { // phpcs:ignore WordPress.WP.AlternativeFunctions
-				return self::write_failed( __( 'Could not record the swap of a file (disk full?).', 'strongbox' ) );
-			}
-			if ( ! wp_mkdir_p( $parent ) ) {
-				return self::write_failed( __( 'Could not create a directory of a restored file.', 'strongbox' ) );
-			}
+		if ( 'dir' === $info['type'] ) {
+			return $this->place_dir( $jail, $rel, $dest, $info, $log, $old, $modes );
 		}
-		if ( false === fwrite( $log, 'F ' . $rel . "\n" ) ) { // phpcs:ignore WordPress.WP.AlternativeFunctions
+		if ( 'link' === $info['type'] ) {
+			return $this->place_link( $jail, $rel, $dest, $info, $log, $old );
+		}
+		$parent = $this->make_parent( $jail, $dest, $log );
+		if ( true !== $parent ) {
+			return $parent;
+		}
+		if ( ! self::log( $log, 'F ' . Raw_Path::to_line( $rel ) ) ) {
 			return self::write_failed( __( 'Could not record the swap of a file (disk full?).', 'strongbox' ) );
 		}
 		if ( ( is_file( $dest ) || is_link( $dest ) ) && ! self::set_aside( $dest, $old . '/' . $key ) ) {
@@ -353,8 +469,172 @@ final class Staged_Files {
 	}
 
 	/**
-	 * Undoes what place_all() did, from swap.log: every placed file is removed, every
-	 * set-aside file put back, every created directory removed when empty.
+	 * Creates the missing folders above a path, each logged ("D") before.
+	 *
+	 * @param Jail     $jail Jail.
+	 * @param string   $dest Absolute path.
+	 * @param resource $log  swap.log.
+	 * @return true|\WP_Error
+	 */
+	private function make_parent( Jail $jail, $dest, $log ) {
+		$parent = dirname( $dest );
+		if ( is_dir( $parent ) ) {
+			return true;
+		}
+		$created = '';
+		for ( $d = $parent; ! file_exists( $d ) && strlen( $d ) > strlen( $jail->root() ); $d = dirname( $d ) ) {
+			$created = 'D ' . Raw_Path::to_line( $d ) . "\n" . $created; // Outermost first: a rollback removes them in reverse.
+		}
+		if ( '' !== $created && ! self::log( $log, substr( $created, 0, -1 ) ) ) {
+			return self::write_failed( __( 'Could not record the swap of a file (disk full?).', 'strongbox' ) );
+		}
+		if ( ! wp_mkdir_p( $parent ) ) {
+			return self::write_failed( __( 'Could not create a directory of a restored file.', 'strongbox' ) );
+		}
+		return true;
+	}
+
+	/**
+	 * Puts a staged folder in place: an existing folder keeps its content and gets the
+	 * mode ("M", the previous mode logged); otherwise whatever is there (a file, a link)
+	 * is set aside and the folder created ("N").
+	 *
+	 * @param Jail     $jail  Jail.
+	 * @param string   $rel   Path.
+	 * @param string   $dest  Absolute path.
+	 * @param array    $info  What is staged.
+	 * @param resource $log   swap.log.
+	 * @param string   $old   Directory of the replaced files.
+	 * @param array    $modes Receives folder => mode.
+	 * @return true|\WP_Error
+	 */
+	private function place_dir( Jail $jail, $rel, $dest, array $info, $log, $old, array &$modes ) {
+		$mode = self::dir_mode( $info['mode'] );
+		if ( is_dir( $dest ) && ! is_link( $dest ) ) {
+			if ( ! self::log( $log, sprintf( 'M %o ', fileperms( $dest ) & 07777 ) . Raw_Path::to_line( $rel ) ) ) {
+				return self::write_failed( __( 'Could not record the swap of a folder (disk full?).', 'strongbox' ) );
+			}
+			$modes[ $dest ] = $mode;
+			return true;
+		}
+		$parent = $this->make_parent( $jail, $dest, $log );
+		if ( true !== $parent ) {
+			return $parent;
+		}
+		if ( ! self::log( $log, 'N ' . Raw_Path::to_line( $rel ) ) ) {
+			return self::write_failed( __( 'Could not record the swap of a folder (disk full?).', 'strongbox' ) );
+		}
+		if ( ( is_file( $dest ) || is_link( $dest ) ) && ! self::set_aside( $dest, $old . '/' . sha1( $rel ) ) ) {
+			return self::write_failed( __( 'Could not set a file aside before replacing it with a folder.', 'strongbox' ) );
+		}
+		if ( ! @mkdir( $dest, 0700 ) ) { // phpcs:ignore WordPress.PHP.NoSilencedErrors
+			return self::write_failed( __( 'Could not create a restored folder.', 'strongbox' ) );
+		}
+		$modes[ $dest ] = $mode;
+		return true;
+	}
+
+	/**
+	 * Puts a staged symbolic link in place: created under a temporary name beside its
+	 * place first (so a host that refuses links changes nothing), then whatever is at
+	 * its place is set aside and the link renamed there ("L"). A link the host refuses,
+	 * or whose target no longer stays inside the site, is skipped and listed.
+	 *
+	 * @param Jail     $jail Jail.
+	 * @param string   $rel  Path.
+	 * @param string   $dest Absolute path.
+	 * @param array    $info What is staged.
+	 * @param resource $log  swap.log.
+	 * @param string   $old  Directory of the replaced files.
+	 * @return true|\WP_Error
+	 */
+	private function place_link( Jail $jail, $rel, $dest, array $info, $log, $old ) {
+		$target  = (string) $info['target'];
+		$refusal = Session::link_refusal( $jail, $dest, $target );
+		if ( null === $refusal && ! function_exists( 'symlink' ) ) {
+			$refusal = Session::link_failed();
+		}
+		if ( null !== $refusal ) {
+			$this->skip( $rel, $refusal );
+			return true;
+		}
+		$parent = $this->make_parent( $jail, $dest, $log );
+		if ( true !== $parent ) {
+			return $parent;
+		}
+		$tmp = dirname( $dest ) . '/.strongbox-tmp-' . bin2hex( random_bytes( 8 ) );
+		error_clear_last();
+		if ( ! @symlink( $target, $tmp ) ) { // phpcs:ignore WordPress.PHP.NoSilencedErrors
+			$error = error_get_last();
+			$this->skip( $rel, Session::link_failed( is_array( $error ) ? wp_strip_all_tags( (string) $error['message'] ) : '' ) );
+			return true;
+		}
+		if ( ! self::log( $log, 'L ' . Raw_Path::to_line( $rel ) ) ) {
+			@unlink( $tmp ); // phpcs:ignore WordPress.PHP.NoSilencedErrors
+			return self::write_failed( __( 'Could not record the swap of a link (disk full?).', 'strongbox' ) );
+		}
+		$there = file_exists( $dest ) || is_link( $dest );
+		if ( $there && ! self::set_aside( $dest, $old . '/' . sha1( $rel ) ) ) {
+			@unlink( $tmp ); // phpcs:ignore WordPress.PHP.NoSilencedErrors
+			$this->skip(
+				$rel,
+				new \WP_Error( 'strongbox_link_failed', __( 'Something is in the way of the symbolic link (a folder that could not be set aside); the link was not restored.', 'strongbox' ) )
+			);
+			return true;
+		}
+		if ( ! @rename( $tmp, $dest ) ) { // phpcs:ignore WordPress.PHP.NoSilencedErrors,WordPress.WP.AlternativeFunctions
+			@unlink( $tmp ); // phpcs:ignore WordPress.PHP.NoSilencedErrors
+			return self::write_failed( __( 'Could not move a restored symbolic link into place.', 'strongbox' ) );
+		}
+		$this->set_placed( $rel );
+		return true;
+	}
+
+	/**
+	 * Notes in a staged link's metadata that the swap created it (a roll back removes it).
+	 *
+	 * @param string $rel Path.
+	 */
+	private function set_placed( $rel ) {
+		$file = $this->dir . '/files/' . sha1( $rel ) . '.meta';
+		$meta = json_decode( (string) @file_get_contents( $file ), true ); // phpcs:ignore WordPress.PHP.NoSilencedErrors,WordPress.WP.AlternativeFunctions
+		if ( is_array( $meta ) ) {
+			$meta['p'] = true;
+			file_put_contents( $file, wp_json_encode( $meta ) ); // phpcs:ignore WordPress.WP.AlternativeFunctions
+		}
+	}
+
+	/**
+	 * Lists something the swap did not create.
+	 *
+	 * @param string    $rel Path.
+	 * @param \WP_Error $why Why.
+	 */
+	private function skip( $rel, \WP_Error $why ) {
+		$this->skipped[] = array(
+			'path'    => $rel,
+			'type'    => 'link',
+			'code'    => $why->get_error_code(),
+			'message' => $why->get_error_message(),
+		);
+	}
+
+	/**
+	 * Appends a line to swap.log.
+	 *
+	 * @param resource $log  swap.log.
+	 * @param string   $line Line without "\n".
+	 * @return bool
+	 */
+	private static function log( $log, $line ) {
+		$line .= "\n";
+		return strlen( $line ) === fwrite( $log, $line ); // phpcs:ignore WordPress.WP.AlternativeFunctions
+	}
+
+	/**
+	 * Undoes what place_all() did, from swap.log: every placed file and link is removed,
+	 * what they replaced put back, every folder whose mode changed gets it back, every
+	 * created folder is removed when empty (then what it replaced is put back).
 	 *
 	 * @param Jail $jail Jail.
 	 */
@@ -363,26 +643,52 @@ final class Staged_Files {
 		if ( false === $log ) {
 			return;
 		}
-		$dirs = array();
+		$dirs = array(); // [absolute folder, relative path of a staged folder or null].
 		while ( false !== ( $line = fgets( $log ) ) ) { // phpcs:ignore WordPress.CodeAnalysis.AssignmentInCondition
 			if ( "\n" !== substr( $line, -1 ) ) {
 				break;
 			}
-			$line = substr( $line, 0, -1 );
-			if ( 0 === strpos( $line, 'D ' ) ) {
-				$dirs[] = substr( $line, 2 );
+			$kind = substr( $line, 0, 2 );
+			$rest = substr( $line, 2, -1 );
+			if ( 'D ' === $kind ) {
+				$d = Raw_Path::from_line( $rest );
+				if ( null !== $d ) {
+					$dirs[] = array( $d, null );
+				}
 				continue;
 			}
-			if ( 0 !== strpos( $line, 'F ' ) ) {
-				continue;
+			$mode = null;
+			if ( 'M ' === $kind ) {
+				$sp   = strpos( $rest, ' ' );
+				$mode = false === $sp ? null : octdec( substr( $rest, 0, $sp ) );
+				$rest = false === $sp ? '' : substr( $rest, $sp + 1 );
 			}
-			$rel  = substr( $line, 2 );
-			$dest = $jail->resolve_for_write( $rel );
-			if ( is_wp_error( $dest ) ) {
+			$rel  = in_array( $kind, array( 'F ', 'N ', 'M ', 'L ' ), true ) ? Raw_Path::from_line( $rest ) : null;
+			// Only unlinked, renamed or removed: a link there may lead nowhere now (its target was rolled back first).
+			$dest = null === $rel ? null : $jail->resolve_entry( $rel, true );
+			if ( null === $dest || is_wp_error( $dest ) ) {
 				continue;
 			}
 			$key   = sha1( $rel );
 			$aside = $this->dir . '/old/' . $key;
+			if ( 'N ' === $kind ) {
+				$dirs[] = array( $dest, $rel );
+				continue;
+			}
+			if ( 'M ' === $kind ) {
+				if ( null !== $mode && is_dir( $dest ) && ! is_link( $dest ) ) {
+					@chmod( $dest, $mode ); // phpcs:ignore WordPress.PHP.NoSilencedErrors
+				}
+				continue;
+			}
+			if ( 'L ' === $kind ) {
+				$info = $this->get( $rel );
+				if ( null !== $info && $info['placed'] && is_link( $dest ) ) {
+					@unlink( $dest ); // phpcs:ignore WordPress.PHP.NoSilencedErrors
+				}
+				self::put_back( $aside, $dest );
+				continue;
+			}
 			// The staged bytes left their place: what is at the destination is the restored file.
 			if ( ! file_exists( $this->dir . '/files/' . $key . '.bin' ) && ( is_file( $dest ) || is_link( $dest ) ) ) {
 				unlink( $dest ); // phpcs:ignore WordPress.WP.AlternativeFunctions
@@ -391,7 +697,10 @@ final class Staged_Files {
 		}
 		fclose( $log ); // phpcs:ignore WordPress.WP.AlternativeFunctions
 		foreach ( array_reverse( $dirs ) as $d ) {
-			@rmdir( $d ); // phpcs:ignore WordPress.PHP.NoSilencedErrors -- only if still empty.
+			@rmdir( $d[0] ); // phpcs:ignore WordPress.PHP.NoSilencedErrors -- only if still empty.
+			if ( null !== $d[1] && ! file_exists( $d[0] ) && ! is_link( $d[0] ) ) {
+				self::put_back( $this->dir . '/old/' . sha1( $d[1] ), $d[0] );
+			}
 		}
 	}
 
@@ -442,6 +751,9 @@ final class Staged_Files {
 		if ( is_file( $aside ) || is_link( $aside ) ) {
 			return self::move( $aside, $dest );
 		}
+		if ( is_dir( $aside ) ) {
+			return ! file_exists( $dest ) && ! is_link( $dest ) && @rename( $aside, $dest ); // phpcs:ignore WordPress.PHP.NoSilencedErrors,WordPress.WP.AlternativeFunctions -- a folder a link replaced.
+		}
 		if ( is_file( $aside . '.link' ) ) {
 			$target = (string) file_get_contents( $aside . '.link' ); // phpcs:ignore WordPress.WP.AlternativeFunctions
 			if ( is_link( $dest ) || is_file( $dest ) ) {
@@ -469,7 +781,7 @@ final class Staged_Files {
 				return false;
 			}
 		}
-		$line = $rel . "\n";
+		$line = Raw_Path::to_line( $rel ) . "\n";
 		return strlen( $line ) === fwrite( $this->index, $line ); // phpcs:ignore WordPress.WP.AlternativeFunctions
 	}
 
