@@ -484,7 +484,7 @@ async fn snapshots_browse_list_stream_and_export_importable_sql() {
             got.extend_from_slice(&data);
             Box::pin(async { Ok(()) }) as futures::future::LocalBoxFuture<'_, strongbox::Result<()>>
         };
-        let n = browse::read_file(&repo, &index, &snap, &f.path, &mut sink)
+        let n = browse::read_file(&repo, &index, &snap, f.path.as_bytes(), &mut sink)
             .await
             .unwrap();
         assert_eq!(n, f.size);
@@ -496,7 +496,7 @@ async fn snapshots_browse_list_stream_and_export_importable_sql() {
         );
     }
     assert!(
-        browse::read_file(&repo, &index, &snap, "wp-content", &mut |_| Box::pin(
+        browse::read_file(&repo, &index, &snap, b"wp-content", &mut |_| Box::pin(
             async { Ok(()) }
         ))
         .await

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use futures::future::LocalBoxFuture;
 use serde::Serialize;
 
-use crate::commands::restore::{split_path, BlobReader};
+use crate::commands::restore::{split_path, split_raw_path, BlobReader};
 use crate::db::restore::{create_statement, read_rows, RowSink, SESSION_PREAMBLE};
 use crate::db::{quote_ident, TableManifest};
 use crate::error::{Error, Result};
@@ -222,7 +222,8 @@ pub async fn list_tree(
     Ok((out, None))
 }
 
-/// Streams the content of the regular file at `path`, one blob at a time.
+/// Streams the content of the regular file at `raw_path` (bytes: names
+/// need not be UTF-8), one blob at a time.
 /// Returns the bytes sent, which equal the recorded size.
 ///
 /// # Errors
@@ -233,10 +234,11 @@ pub async fn read_file(
     repo: &Repository,
     index: &Index,
     snap: &Snapshot,
-    path: &str,
+    raw_path: &[u8],
     sink: &mut ChunkSink<'_>,
 ) -> Result<u64> {
-    let parts = split_path(path)?;
+    let parts = split_raw_path(raw_path)?;
+    let path = String::from_utf8_lossy(raw_path);
     let (last, dirs) = parts
         .split_last()
         .ok_or_else(|| Error::Invalid("give the path of a file".into()))?;

@@ -157,13 +157,24 @@ fn selected(includes: &[Vec<Vec<u8>>], path: &[Vec<u8>]) -> (bool, bool) {
 /// # Errors
 /// [`Error::Invalid`] for unsafe paths.
 pub fn split_path(p: &str) -> Result<Vec<Vec<u8>>> {
+    split_raw_path(p.as_bytes())
+}
+
+/// [`split_path`] of a path given as bytes (names need not be UTF-8).
+///
+/// # Errors
+/// [`Error::Invalid`] for unsafe paths.
+pub fn split_raw_path(p: &[u8]) -> Result<Vec<Vec<u8>>> {
     let parts: Vec<Vec<u8>> = p
-        .split('/')
-        .filter(|s| !s.is_empty() && *s != ".")
-        .map(|s| s.as_bytes().to_vec())
+        .split(|&b| b == b'/')
+        .filter(|s| !s.is_empty() && *s != b".")
+        .map(<[u8]>::to_vec)
         .collect();
-    if parts.iter().any(|s| s == b"..") {
-        return Err(Error::Invalid(format!("path {p:?} may not contain '..'")));
+    if parts.iter().any(|s| s == b"..") || p.contains(&0) {
+        return Err(Error::Invalid(format!(
+            "path {:?} may not contain '..' or NUL",
+            String::from_utf8_lossy(p)
+        )));
     }
     Ok(parts)
 }

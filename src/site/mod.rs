@@ -371,7 +371,25 @@ pub async fn restore_site(
         out.bytes = stats.bytes;
     }
     if opts.swap {
-        out.swapped = Some(target.swap().await?);
+        let swapped = target.swap().await?;
+        // Links the site could not create at swap (the host refused, or the
+        // target changed since it was staged).
+        if let Some(list) = swapped.get("skipped").and_then(|v| v.as_array()) {
+            for e in list {
+                let raw = rawpath::decode(
+                    e["path"].as_str().unwrap_or_default(),
+                    e["path_b64"].as_str(),
+                )?;
+                out.skipped.push(format!(
+                    "{} (symlink not restored: {})",
+                    rawpath::display(&raw),
+                    e["message"]
+                        .as_str()
+                        .unwrap_or("the site could not create it")
+                ));
+            }
+        }
+        out.swapped = Some(swapped);
     }
     out.bytes_to_site = target.bytes_sent;
     out.resumed = target.resumed;

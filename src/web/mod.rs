@@ -642,7 +642,9 @@ impl Engine {
         }))
     }
 
-    /// Streams one file of a snapshot: `readFile({snapshot, path}, onChunk)`;
+    /// Streams one file of a snapshot: `readFile({snapshot, path, raw?},
+    /// onChunk)` (`raw`: base64 of the path's bytes, as listTree gives it for
+    /// names that are not UTF-8);
     /// `onChunk(Uint8Array)` may return a promise, awaited before the next
     /// piece. Resolves to `{bytes}`.
     #[wasm_bindgen(js_name = readFile)]
@@ -656,6 +658,8 @@ impl Engine {
         struct Opts {
             snapshot: String,
             path: String,
+            /// Base64 of the path's bytes (`raw` of a listTree entry).
+            raw: Option<String>,
         }
         let o: Opts = from_js(&options, "readFile options")?;
         let inner = self.inner.clone();
@@ -664,9 +668,19 @@ impl Engine {
             let (index, _, snap) = inner.snapshot_for_reading(&repo, &o.snapshot).await?;
             let progress = &inner.progress;
             let mut sink = |data: Vec<u8>| chunk_to_js(&on_chunk, progress, data);
+            let path = match &o.raw {
+                Some(b) => {
+                    use base64::Engine as _;
+                    base64::engine::general_purpose::STANDARD
+                        .decode(b)
+                        .map_err(|e| {
+                            crate::Error::Invalid(format!("readFile: raw is not base64: {e}"))
+                        })?
+                }
+                None => o.path.clone().into_bytes(),
+            };
             let bytes =
-                crate::commands::browse::read_file(&repo, &index, &snap, &o.path, &mut sink)
-                    .await?;
+                crate::commands::browse::read_file(&repo, &index, &snap, &path, &mut sink).await?;
             Ok(serde_json::json!({ "bytes": bytes }))
         }))
     }

@@ -25,29 +25,53 @@ function put( buf, off, str, len ) {
 	buf.set( b.subarray( 0, len ), off );
 }
 
+/** One PAX record "<len> key=value\n" as bytes (the value a string or raw bytes). */
 function paxRecord( key, value ) {
-	const body = ' ' + key + '=' + value + '\n';
-	let len = enc.encode( body ).length;
+	const v = typeof value === 'string' ? enc.encode( value ) : value;
+	const head = enc.encode( ' ' + key + '=' );
+	const len = head.length + v.length + 1;
 	let total = len + String( len ).length;
 	if ( String( total ).length !== String( len ).length ) {
 		total = len + String( total ).length;
 	}
-	return total + body;
+	const prefix = enc.encode( String( total ) );
+	const out = new Uint8Array( total );
+	out.set( prefix, 0 );
+	out.set( head, prefix.length );
+	out.set( v, prefix.length + head.length );
+	out[ total - 1 ] = 0x0a;
+	return out;
+}
+
+/** The bytes of base64 `b64`. */
+function fromBase64( b64 ) {
+	const s = atob( b64 );
+	const out = new Uint8Array( s.length );
+	for ( let i = 0; i < s.length; i++ ) {
+		out[ i ] = s.charCodeAt( i );
+	}
+	return out;
 }
 
 /** One 512-byte ustar header (plus a PAX header first when the name needs it). */
-export function tarHeader( { name, size = 0, mode = 0o644, mtime = 0, type = '0', linkname = '' } ) {
+export function tarHeader( { name, nameBytes = null, size = 0, mode = 0o644, mtime = 0, type = '0', linkname = '' } ) {
 	const blocks = [];
-	const needsPax = enc.encode( name ).length > 99 || /[^\x20-\x7e]/.test( name ) || enc.encode( linkname ).length > 99 || /[^\x20-\x7e]/.test( linkname ) || size > 0o77777777777;
+	// nameBytes: the exact bytes of a name that is not UTF-8 (PAX hdrcharset=BINARY,
+	// which GNU tar and bsdtar extract byte for byte).
+	const needsPax = !! nameBytes || enc.encode( name ).length > 99 || /[^\x20-\x7e]/.test( name ) || enc.encode( linkname ).length > 99 || /[^\x20-\x7e]/.test( linkname ) || size > 0o77777777777;
 	if ( needsPax ) {
-		let rec = paxRecord( 'path', name );
+		const recs = [];
+		if ( nameBytes ) {
+			recs.push( paxRecord( 'hdrcharset', 'BINARY' ) );
+		}
+		recs.push( paxRecord( 'path', nameBytes || name ) );
 		if ( linkname ) {
-			rec += paxRecord( 'linkpath', linkname );
+			recs.push( paxRecord( 'linkpath', linkname ) );
 		}
 		if ( size > 0o77777777777 ) {
-			rec += paxRecord( 'size', String( size ) );
+			recs.push( paxRecord( 'size', String( size ) ) );
 		}
-		const data = enc.encode( rec );
+		const data = concat( recs );
 		blocks.push( tarHeader( { name: 'PaxHeader/' + name.replace( /[^\x20-\x7e]/g, '_' ).slice( -80 ), size: data.length, type: 'x' } ) );
 		const padded = new Uint8Array( Math.ceil( data.length / 512 ) * 512 );
 		padded.set( data );
@@ -160,15 +184,17 @@ export async function writeArchive( destinationId, snap ) {
 						const page = await reader.listTree( { snapshot: snap.id, path: '', recursive: true, cursor, limit: 2000 } );
 						for ( const e of page.entries || [] ) {
 							const path = root + '/files/' + e.path;
+							// A name that is not UTF-8: listTree gives its bytes (raw, base64).
+							const nameBytes = e.raw ? concat( [ enc.encode( root + '/files/' ), fromBase64( e.raw ) ] ) : null;
 							status( e.path );
 							if ( e.type === 'dir' ) {
-								await write( tarHeader( { name: path + '/', type: '5', mode: e.mode ? parseInt( e.mode, 8 ) : 0o755, mtime: e.mtime } ) );
+								await write( tarHeader( { name: path + '/', nameBytes: nameBytes && concat( [ nameBytes, enc.encode( '/' ) ] ), type: '5', mode: e.mode ? parseInt( e.mode, 8 ) : 0o755, mtime: e.mtime } ) );
 							} else if ( e.type === 'link' ) {
-								await write( tarHeader( { name: path, type: '2', linkname: e.target || '', mode: 0o777, mtime: e.mtime } ) );
+								await write( tarHeader( { name: path, nameBytes, type: '2', linkname: e.target || '', mode: 0o777, mtime: e.mtime } ) );
 							} else if ( e.type === 'file' ) {
-								await write( tarHeader( { name: path, size: e.size, mode: e.mode ? parseInt( e.mode, 8 ) : 0o644, mtime: e.mtime } ) );
+								await write( tarHeader( { name: path, nameBytes, size: e.size, mode: e.mode ? parseInt( e.mode, 8 ) : 0o644, mtime: e.mtime } ) );
 								let n = 0;
-								await reader.readFile( { snapshot: snap.id, path: e.path }, async ( chunk ) => {
+								await reader.readFile( { snapshot: snap.id, path: e.path, raw: e.raw }, async ( chunk ) => {
 									n += chunk.length;
 									await write( chunk );
 								} );

@@ -441,7 +441,7 @@ export class StrongboxClient {
 	 * once with the job's passphrase): `work(reader)` gets
 	 *   reader.folderSizes({snapshot, depth})        -> [{path, files, dirs, bytes}]
 	 *   reader.listTree({snapshot, path, recursive, cursor, limit}) -> {entries, next_cursor}
-	 *   reader.readFile({snapshot, path}, onChunk)   -> {bytes}; onChunk(Uint8Array) may return a promise
+	 *   reader.readFile({snapshot, path, raw?}, onChunk) -> {bytes} (raw: listTree's base64 bytes of a non-UTF-8 name); onChunk(Uint8Array) may return a promise
 	 *   reader.exportTable({snapshot, table}, onChunk) -> {rows, bytes}
 	 * (engine methods of ENGINE-NEEDS.md: they fail with code 'unsupported' on an engine without them).
 	 */
