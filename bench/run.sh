@@ -17,8 +17,9 @@
 #   2. restic and borg back up the files plus a `mariadb-dump --single-transaction --quick`
 #      (the dump is timed and counted as part of their backup); strongbox reads the database itself
 #   3. one "hour of shop activity" (gen_files.py and gen_shop.py --mutate-hour), new dump, second backup
-#   4. restore latest (files verified against the source with diff -r), check reading all data;
-#      then every restore once more in the reverse order (the faster of the two is reported)
+#   4. restore latest, each tool into a freshly made ext4 filesystem (loop mount; without
+#      one, every restore runs twice in opposite orders and the faster counts), files
+#      verified against the source with diff -r; check reading all data
 # Output: bench/out/results.md (tables + exact commands), bench/out/raw.tsv, logs in bench/out/logs/.
 # Environment: STRONGBOX_BIN (default target/release/strongbox), STRONGBOX_WORK (default .work),
 # BENCH_DB_PORT (33307), BENCH_SEED (1).
@@ -202,26 +203,54 @@ restore_db() {
   say "database restore verification $tool: $ok"
   scripts/mariadb client -e "DROP DATABASE $rdb"
 }
+# Each restore goes into a freshly made ext4 filesystem (a loop-mounted image), when
+# the machine allows it (root, mkfs.ext4, a free loop device): on this machine's root
+# filesystem (ext4 without a journal) creating a file costs more the more inodes were
+# freed just before, so whichever tool restored right after another's restore was
+# deleted paid for it (restic 5.1 s first in line, 18.2 s after borg's). Without
+# loop mounts every restore runs twice in opposite orders and the faster counts.
+FRESH_FS=0
+if [[ $EUID -eq 0 ]] && command -v mkfs.ext4 >/dev/null && command -v losetup >/dev/null && losetup -f >/dev/null 2>&1; then
+  FRESH_FS=1
+fi
+fresh_fs() {  # DIR: an empty ext4 filesystem mounted there (or just an empty folder)
+  mkdir -p "$1"
+  if [[ $FRESH_FS -eq 1 ]]; then
+    local img="$W/restore-$(basename "$1").img"
+    rm -f "$img"
+    truncate -s "$(( $(size_of "$W/site") * 2 + 4 * 1024 * 1024 * 1024 ))" "$img"
+    mkfs.ext4 -q -F "$img" && mount -o loop "$img" "$1" || die "could not mount a fresh filesystem on $1"
+  fi
+}
+drop_fs() {  # DIR
+  if [[ $FRESH_FS -eq 1 ]] && mountpoint -q "$1"; then
+    umount "$1"
+    rm -f "$W/restore-$(basename "$1").img"
+  fi
+  rm -rf "$1"
+}
+trap 'for d in "$W"/restore/*; do drop_fs "$d" 2>/dev/null || true; done; say "stopping the bench MariaDB"; scripts/mariadb stop || true' EXIT
 MYSQL_LOAD="mariadb --no-defaults --host=127.0.0.1 --port=$DB_PORT --user=wp --password=wp --default-character-set=utf8mb4"
 : >"$OUT/verify-db.tsv"
 
 if has_tool restic; then
+  fresh_fs "$W/restore/restic"
   measure restore restic -- restic -r "$RR" restore latest --target "$W/restore/restic"
   verify restic "$W/restore/restic$W/site" "$W/restore/restic$W/dump/$DB_NAME.sql"
   if [[ $RESTORE_DB -eq 1 ]]; then
     restore_db restic -- sh -c "$MYSQL_LOAD bench_restore_restic < $(printf '%q' "$W/restore/restic$W/dump/$DB_NAME.sql")"
   fi
-  [[ $KEEP -eq 1 ]] || rm -rf "$W/restore/restic"
+  [[ $KEEP -eq 1 ]] || drop_fs "$W/restore/restic"
   measure check restic -- restic -r "$RR" check --read-data
 fi
 if has_tool borg; then
-  mkdir -p "$W/restore/borg"
+  fresh_fs "$W/restore/borg"
   measure restore borg -- sh -c "cd $(printf '%q' "$W/restore/borg") && borg extract $(printf '%q' "$BR")::b2"
   verify borg "$W/restore/borg/site" "$W/restore/borg/dump/$DB_NAME.sql"
   if [[ $RESTORE_DB -eq 1 ]]; then
     restore_db borg -- sh -c "$MYSQL_LOAD bench_restore_borg < $(printf '%q' "$W/restore/borg/dump/$DB_NAME.sql")"
   fi
-  [[ $KEEP -eq 1 ]] || rm -rf "$W/restore/borg"
+  [[ $KEEP -eq 1 ]] || drop_fs "$W/restore/borg"
   measure check borg -- borg check --verify-data "$BR"
 fi
 if has_tool strongbox; then
@@ -229,33 +258,32 @@ if has_tool strongbox; then
   if "$SB" restore --help 2>/dev/null | grep -q -- '--sql-dir'; then
     RESTORE_ARGS+=(--sql-dir "$W/restore/strongbox/sql")
   fi
+  fresh_fs "$W/restore/strongbox"
   measure restore strongbox -- "$SB" "${SBQ[@]}" -r "$SR" restore latest "${RESTORE_ARGS[@]}"
   verify strongbox "$W/restore/strongbox/files" -
   record restore strongbox_sql_bytes "$(size_of "$W/restore/strongbox" 2>/dev/null || echo 0)"
-  [[ $KEEP -eq 1 ]] || rm -rf "$W/restore/strongbox"
+  [[ $KEEP -eq 1 ]] || drop_fs "$W/restore/strongbox"
   if [[ $RESTORE_DB -eq 1 ]]; then
     restore_db strongbox -- "$SB" "${SBQ[@]}" -r "$SR" restore latest --db-host 127.0.0.1 --db-port "$DB_PORT" \
       --db-user wp --db-password wp --db-name bench_restore_strongbox
   fi
   measure check strongbox -- "$SB" "${SBQ[@]}" -r "$SR" check --read-data
 fi
-# Second round of restores, in the reverse order, each into a fresh folder deleted right
-# after. On this machine's ext4 (no journal) creating a file costs more the more inodes
-# were freed just before (ext4 skips recently deleted inodes one by one): the tool that
-# restores right after another's restore was deleted pays for it. Each tool's faster
-# round is reported (report.py); both are in raw.tsv.
-if has_tool strongbox; then
-  measure restore_r2 strongbox -- "$SB" "${SBQ[@]}" -r "$SR" restore latest "${RESTORE_ARGS[@]}"
-  rm -rf "$W/restore/strongbox"
-fi
-if has_tool borg; then
-  mkdir -p "$W/restore/borg"
-  measure restore_r2 borg -- sh -c "cd $(printf '%q' "$W/restore/borg") && borg extract $(printf '%q' "$BR")::b2"
-  rm -rf "$W/restore/borg"
-fi
-if has_tool restic; then
-  measure restore_r2 restic -- restic -r "$RR" restore latest --target "$W/restore/restic"
-  rm -rf "$W/restore/restic"
+# Without fresh filesystems: every restore once more, in the reverse order (see fresh_fs).
+if [[ $FRESH_FS -eq 0 ]]; then
+  if has_tool strongbox; then
+    measure restore_r2 strongbox -- "$SB" "${SBQ[@]}" -r "$SR" restore latest "${RESTORE_ARGS[@]}"
+    rm -rf "$W/restore/strongbox"
+  fi
+  if has_tool borg; then
+    mkdir -p "$W/restore/borg"
+    measure restore_r2 borg -- sh -c "cd $(printf '%q' "$W/restore/borg") && borg extract $(printf '%q' "$BR")::b2"
+    rm -rf "$W/restore/borg"
+  fi
+  if has_tool restic; then
+    measure restore_r2 restic -- restic -r "$RR" restore latest --target "$W/restore/restic"
+    rm -rf "$W/restore/restic"
+  fi
 fi
 for t in restic borg strongbox; do
   if has_tool "$t"; then record final "$t" "$(size_of "$W/repos/$t")"; fi
