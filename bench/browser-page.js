@@ -2,7 +2,7 @@
  * In-page half of bench/browser.sh's plain-Chromium driver (a benchmark, not a test).
  *
  * bench/browser.sh installs it in the benchmark's own WordPress copy (never in the
- * plugin) with a must-use plugin that prints it on Tools > Strongbox when the URL
+ * plugin) with a must-use plugin that prints it on the Strongbox screen when the URL
  * carries `sb_bench=1`. Chromium is then started without any DevTools client, so the
  * engine's requests pay nothing for instrumentation. Parameters come in the hash:
  *   #dest=<destination id>&workers=<compression workers>&report=<http://127.0.0.1:PORT/RUN>

@@ -5,7 +5,7 @@
 // Every first backup goes to a fresh repository (a new prefix of one bucket, made
 // by `strongbox init`, untimed). Measured:
 //   native    `strongbox backup --site URL` (Application Password), repository s3: on moto
-//   browser   the plugin's own client (strongbox-client.js) in a Tools > Strongbox tab
+//   browser   the plugin's own client (strongbox-client.js) in a the Strongbox screen tab
 //             of headless Chromium; engine-worker.js with `?compress=N` compression
 //             workers (0: compression inline on the engine worker's thread)
 // then one hour of shop activity and a second backup by the fastest browser
@@ -307,8 +307,8 @@ async function browserBackup(page, label, destinationId, prefix, workers) {
 	const s = v.stats;
 	commands.push(
 		DRIVER === 'plain'
-			? `# ${label}\n${env.chromium} ${PLAIN_ARGS.map(shellQuote).join(' ')} --user-data-dir=<logged-in profile> '${env.url}/wp-admin/tools.php?page=strongbox&sb_bench=1#dest=${destinationId}&workers=${workers}&report=...'  # bench/browser-page.js: StrongboxClient, workerUrl + '&compress=${workers}'; destination ${proxyUrl}/${BUCKET}/${prefix}`
-			: `# ${label}\n(Tools > Strongbox tab, Playwright) new StrongboxClient({..., workerUrl: config.workerUrl + '&compress=${workers}'}).backup('${destinationId}', {trigger: 'manual'})  # destination ${proxyUrl}/${BUCKET}/${prefix}`
+			? `# ${label}\n${env.chromium} ${PLAIN_ARGS.map(shellQuote).join(' ')} --user-data-dir=<logged-in profile> '${env.url}/wp-admin/admin.php?page=strongbox&sb_bench=1#dest=${destinationId}&workers=${workers}&report=...'  # bench/browser-page.js: StrongboxClient, workerUrl + '&compress=${workers}'; destination ${proxyUrl}/${BUCKET}/${prefix}`
+			: `# ${label}\n(the Strongbox screen tab, Playwright) new StrongboxClient({..., workerUrl: config.workerUrl + '&compress=${workers}'}).backup('${destinationId}', {trigger: 'manual'})  # destination ${proxyUrl}/${BUCKET}/${prefix}`
 	);
 	return {
 		label,
@@ -466,7 +466,7 @@ let runCounter = 0;
 async function plainRun(label, destinationId, workers, onStart, onEnd) {
 	const id = 'run' + ++runCounter;
 	const base = `http://127.0.0.1:${reportServer.address().port}/${id}`;
-	const url = `${env.url}/wp-admin/tools.php?page=strongbox&sb_bench=1#dest=${encodeURIComponent(destinationId)}&workers=${workers}&report=${encodeURIComponent(base)}`;
+	const url = `${env.url}/wp-admin/admin.php?page=strongbox&sb_bench=1#dest=${encodeURIComponent(destinationId)}&workers=${workers}&report=${encodeURIComponent(base)}`;
 	const t0 = performance.now();
 	const done = new Promise((resolve) => {
 		waiting.set(id, {
@@ -665,7 +665,7 @@ function report(R) {
 	L.push(R.command || COMMAND);
 	L.push('```');
 	L.push('');
-	L.push(`Machine: ${R.info.cpu}, ${R.info.cores} cores, ${R.info.mem_gib} GiB; ${R.info.chromium} (headless=new, ${R.driver === 'playwright' ? 'driven by Playwright: CDP attached to the page and its workers' : 'started plainly with no DevTools client attached; bench/browser-page.js runs the backup in the Tools > Strongbox tab'}), Node ${R.info.node}, PHP ${R.info.php} (php -S, PHP_CLI_SERVER_WORKERS=4), ${R.info.mariadb}, moto 5.2.5 (in memory; the browser reaches it through the e2e CORS proxy in the Node process, the CLI directly).`);
+	L.push(`Machine: ${R.info.cpu}, ${R.info.cores} cores, ${R.info.mem_gib} GiB; ${R.info.chromium} (headless=new, ${R.driver === 'playwright' ? 'driven by Playwright: CDP attached to the page and its workers' : 'started plainly with no DevTools client attached; bench/browser-page.js runs the backup in the the Strongbox screen tab'}), Node ${R.info.node}, PHP ${R.info.php} (php -S, PHP_CLI_SERVER_WORKERS=4), ${R.info.mariadb}, moto 5.2.5 (in memory; the browser reaches it through the e2e CORS proxy in the Node process, the CLI directly).`);
 	L.push(`Code: commit ${R.info.commit}${R.info.dirty_src.length ? ' + uncommitted ' + R.info.dirty_src.map((l) => l.slice(3)).join(', ') : ''}; CLI ${R.info.cli}; engine ${R.info.engine}.`);
 	L.push(`Corpus in the site: ${mb(R.corpus.site_bytes_du)} MB under the WordPress root (core + generated files), ${R.corpus.tables} tables, about ${int(R.corpus.rows_estimate)} rows, ${mb(R.corpus.db_data_index_bytes)} MB of InnoDB data + indexes. Setup ${R.setup.setup_s} s (gen_shop ${R.setup.gen_shop_s} s, gen_files + copy ${R.setup.gen_files_s} s).`);
 	L.push('');

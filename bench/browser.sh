@@ -12,7 +12,7 @@
 #             repository each (default: 0 and 1, plus 2..min(4, cores-1) when the
 #             machine has more than 2 cores); 0 = compression inline
 #   --driver  plain (default): Chromium started with no DevTools client attached, the
-#             backup run by bench/browser-page.js (printed on Tools > Strongbox by a
+#             backup run by bench/browser-page.js (printed on the Strongbox dashboard by a
 #             must-use plugin of the benchmark's own site copy, logged in beforehand by
 #             Playwright); playwright: the tab driven by Playwright (CDP attached to the
 #             page and its workers, as in the e2e tests; costs the browser CPU)
@@ -181,7 +181,7 @@ mkdir -p "$STRONGBOX_WP_DIR/wp-content/mu-plugins/strongbox-bench"
 cp "$ROOT/bench/browser-page.js" "$STRONGBOX_WP_DIR/wp-content/mu-plugins/strongbox-bench/page.js"
 cat >"$STRONGBOX_WP_DIR/wp-content/mu-plugins/strongbox-bench.php" <<'PHP'
 <?php
-// bench/browser.sh only: prints bench/browser-page.js on Tools > Strongbox when the URL has sb_bench=1.
+// bench/browser.sh only: prints bench/browser-page.js on the Strongbox screen when the URL has sb_bench=1.
 defined( 'ABSPATH' ) || exit;
 add_action(
 	'admin_footer',
