@@ -665,7 +665,7 @@ function report(R) {
 	L.push(R.command || COMMAND);
 	L.push('```');
 	L.push('');
-	L.push(`Machine: ${R.info.cpu}, ${R.info.cores} cores, ${R.info.mem_gib} GiB; ${R.info.chromium} (headless=new, ${R.driver === 'playwright' ? 'driven by Playwright: CDP attached to the page and its workers' : 'started plainly with no DevTools client attached; bench/browser-page.js runs the backup in the the Strongbox screen tab'}), Node ${R.info.node}, PHP ${R.info.php} (php -S, PHP_CLI_SERVER_WORKERS=4), ${R.info.mariadb}, moto 5.2.5 (in memory; the browser reaches it through the e2e CORS proxy in the Node process, the CLI directly).`);
+	L.push(`Machine: ${R.info.cpu}, ${R.info.cores} cores, ${R.info.mem_gib} GiB; ${R.info.chromium} (headless=new, ${R.driver === 'playwright' ? 'driven by Playwright: CDP attached to the page and its workers' : 'started plainly with no DevTools client attached; bench/browser-page.js runs the backup on the Strongbox screen'}), Node ${R.info.node}, PHP ${R.info.php} (php -S, PHP_CLI_SERVER_WORKERS=4), ${R.info.mariadb}, moto 5.2.5 (in memory; the browser reaches it through the e2e CORS proxy in the Node process, the CLI directly).`);
 	L.push(`Code: commit ${R.info.commit}${R.info.dirty_src.length ? ' + uncommitted ' + R.info.dirty_src.map((l) => l.slice(3)).join(', ') : ''}; CLI ${R.info.cli}; engine ${R.info.engine}.`);
 	L.push(`Corpus in the site: ${mb(R.corpus.site_bytes_du)} MB under the WordPress root (core + generated files), ${R.corpus.tables} tables, about ${int(R.corpus.rows_estimate)} rows, ${mb(R.corpus.db_data_index_bytes)} MB of InnoDB data + indexes. Setup ${R.setup.setup_s} s (gen_shop ${R.setup.gen_shop_s} s, gen_files + copy ${R.setup.gen_files_s} s).`);
 	L.push('');
