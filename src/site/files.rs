@@ -332,12 +332,12 @@ impl SiteFiles {
 
     fn start_prefetch(&mut self, want: Want) {
         let client = Arc::clone(&self.client);
-        self.requests += 1;
         let task = match want {
             Want::Files(files) if !files.is_empty() => spawn(request_files(client, files)),
             Want::Files(_) => return,
             Want::Range(key, offset) => spawn(request_range(client, key, offset)),
         };
+        self.requests += 1;
         self.prefetch = Some(Prefetch { task });
     }
 }
